@@ -1,0 +1,102 @@
+package dev.mlops.core.batch;
+
+import dev.mlops.core.ExitCode;
+import dev.mlops.core.JobException;
+import dev.mlops.core.Platform;
+import dev.mlops.core.Versions;
+import dev.mlops.core.logging.Logs;
+import dev.mlops.core.metrics.JobMetrics;
+import dev.mlops.core.result.JobResult;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import org.springframework.batch.core.Job;
+
+/**
+ * Runs one identity of a batch job end to end: lock, launch or restart (see {@link JobRunner}),
+ * then the JSON result, the metrics (file + Pushgateway) and the one-line summary on stdout.
+ */
+public final class RunSupport {
+    private RunSupport() {
+    }
+
+    /** Builds the Spring Batch job for a run; gets the run's metrics registry. */
+    @FunctionalInterface
+    public interface JobFactory {
+        Job build(JobMetrics metrics);
+    }
+
+    public static JobResult execute(Platform platform, RunIdentity id, String scope, JobFactory factory,
+                                    Function<RunOutcome, ResultParts> describe, Map<String, String> extraParameters,
+                                    PrintWriter out, PrintWriter err) {
+        Instant started = Instant.now();
+        Logs.runContext(id.job(), id.model(), id.date().toString());
+        JobMetrics metrics = new JobMetrics(id);
+        try {
+            RunOutcome outcome;
+            ResultParts parts;
+            Map<String, Object> run = new LinkedHashMap<>();
+            try {
+                outcome = new JobRunner(platform.batch()).run(id, scope, factory.build(metrics), extraParameters);
+                parts = describe.apply(outcome);
+                run.put("job_instance_id", outcome.jobInstanceId());
+                run.put("job_execution_id", outcome.jobExecutionId());
+                run.put("run", outcome.run());
+                run.put("restarted", outcome.restarted());
+                run.put("steps_run", outcome.stepsRun());
+                if (!scope.isEmpty()) {
+                    run.put("scope", scope);
+                }
+            } catch (JobException e) {
+                outcome = null;
+                parts = new ResultParts(e.getMessage(), Map.of(), null, null, java.util.List.of(e.getMessage()));
+                return finish(platform, id, started, metrics, e.exitCode(), e.getMessage(), parts, run, null, out, err);
+            }
+            String message = outcome.exitCode() == ExitCode.OK ? null : outcome.message();
+            return finish(platform, id, started, metrics, outcome.exitCode(), message, parts, run, outcome.jobExecutionId(), out, err);
+        } finally {
+            Logs.clearRunContext();
+        }
+    }
+
+    private static JobResult finish(Platform platform, RunIdentity id, Instant started, JobMetrics metrics, ExitCode code,
+                                    String message, ResultParts parts, Map<String, Object> run, Long executionId,
+                                    PrintWriter out, PrintWriter err) {
+        Instant finished = Instant.now();
+        double seconds = Duration.between(started, finished).toMillis() / 1000.0;
+        metrics.finished(code.code(), seconds);
+        String status = code.name().toLowerCase(Locale.ROOT);
+        String summary = String.format(Locale.ROOT, "%s %s %s: %s (exit %d) %s in %.1fs", id.job(), id.model(), id.date(),
+                statusWord(code), code.code(), parts.summary(), seconds);
+        if (message != null && !parts.summary().contains(message)) {
+            summary += " - " + message;
+        }
+        JobResult result = new JobResult(id.job(), id.model(), id.date(), status, code.code(), summary, message,
+                parts.counts(), parts.outputs(), parts.decisions(), parts.reasons(), run, Versions.codeVersion(),
+                started, finished, seconds);
+        Path file = platform.results().write(result, executionId);
+        metrics.publish(platform.config().pushgatewayUrl(), file.resolveSibling(id.date() + ".prom"));
+        out.println(summary);
+        out.flush();
+        if (message != null && code != ExitCode.OK && code != ExitCode.NOTHING_TO_DO) {
+            err.println("mlops " + id.job() + ": " + dev.mlops.core.cli.Cli.label(code) + ": " + message);
+            err.flush();
+        }
+        return result;
+    }
+
+    static String statusWord(ExitCode code) {
+        return switch (code) {
+            case OK -> "done";
+            case FAILED -> "FAILED";
+            case USAGE -> "BAD USAGE";
+            case DATA_CONTRACT -> "DATA CONTRACT VIOLATION";
+            case NOTHING_TO_DO -> "nothing to do";
+        };
+    }
+}

@@ -1,0 +1,69 @@
+package dev.mlops.core.config;
+
+import java.util.Locale;
+
+/**
+ * A configuration key: its name in the config file (dotted), its environment variable, and
+ * what it means. {@link #PATTERN_KEYS} hold a {@code <name>} segment.
+ */
+public enum ConfigKey {
+    ENV("env", "local or aws", "local"),
+    SPECS_DIR("specs.dir", "directory of model specs", "./dags/models"),
+    LAKE_URI("lake.uri", "lake root: file:///... locally, s3://bucket/prefix in aws", "file://$MLOPS_HOME/lake"),
+    LANDING_URI("landing.uri", "landing area the upstream systems write files to", "file://$MLOPS_HOME/landing"),
+    METADATA_JDBC_URL("metadata.jdbc_url", "PostgreSQL for the job repository, registry and audit; unset locally = embedded PostgreSQL", ""),
+    METADATA_USER("metadata.user", "user for metadata.jdbc_url", ""),
+    METADATA_PASSWORD("metadata.password", "password for metadata.jdbc_url", ""),
+    POSTGRES_PORT("postgres.port", "port of the embedded PostgreSQL (0 = any free port)", "0"),
+    SPARK_MASTER("spark.master", "Spark master", "local[*]"),
+    AWS_REGION("aws.region", "AWS region", ""),
+    DYNAMODB_ENDPOINT("dynamodb.endpoint", "DynamoDB endpoint override (unset locally = DynamoDB Local)", ""),
+    SAGEMAKER_ROLE_ARN("sagemaker.role_arn", "execution role for SageMaker jobs", ""),
+    SAGEMAKER_ENDPOINT("sagemaker.endpoint", "SageMaker API endpoint override (tests use a local stand-in)", ""),
+    PUSHGATEWAY_URL("metrics.pushgateway_url", "Prometheus Pushgateway to push job metrics to (unset = no push)", ""),
+    RESULT_PATH("result.path", "extra copy of the JSON result (in a pod: /airflow/xcom/return.json, set automatically when /airflow/xcom exists)", "");
+
+    /** Pattern keys: {@code connections.<name>.jdbc_url|user|password} and {@code spark.conf.<spark key>}. */
+    public static final String CONNECTIONS_PREFIX = "connections.";
+    public static final String SPARK_CONF_PREFIX = "spark.conf.";
+
+    private final String key;
+    private final String description;
+    private final String defaultText;
+
+    ConfigKey(String key, String description, String defaultText) {
+        this.key = key;
+        this.description = description;
+        this.defaultText = defaultText;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public String defaultText() {
+        return defaultText;
+    }
+
+    /** MLOPS_ + the key upper-cased with dots as underscores: lake.uri -> MLOPS_LAKE_URI. */
+    public String envVar() {
+        return envVarOf(key);
+    }
+
+    public static String envVarOf(String key) {
+        return "MLOPS_" + key.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    public static ConfigKey byKey(String key) {
+        for (ConfigKey k : values()) {
+            if (k.key.equals(key)) {
+                return k;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.mlops.core.lake;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Lineage of one published partition, stored as {@code _manifest.json} inside it (ignored by
+ * table readers): what it holds, what it was made from, and by which run and code.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Manifest(
+        String table,
+        LocalDate dt,
+        String model,
+        long rows,
+        long quarantinedRows,
+        List<String> schema,
+        String schemaHash,
+        List<InputFile> inputs,
+        Map<String, String> watermark,
+        Run run,
+        Instant writtenAt) {
+
+    public static final String FILE_NAME = "_manifest.json";
+
+    /** An input and its checksum. */
+    public record InputFile(String uri, long bytes, String sha256) {
+    }
+
+    /** The run that wrote the partition. */
+    public record Run(String job, long jobInstanceId, long jobExecutionId, String codeVersion, String specHash) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Manifest fromJson(String json) {
+        try {
+            return JSON.readValue(json, Manifest.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("unreadable manifest: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    public static Path pathIn(Path partition) {
+        return new Path(partition, FILE_NAME);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.mlops.core.result;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where results go: {@code <home>/results/<job>/<model>/<date>.json} (the latest run of that
+ * identity), the {@code mlops_run_result} table, and, in a pod, the XCom file the
+ * KubernetesPodOperator sidecar reads ({@code /airflow/xcom/return.json}).
+ */
+public final class ResultSink {
+    private static final Logger LOG = LoggerFactory.getLogger(ResultSink.class);
+
+    private final Path resultsDir;
+    private final Optional<Path> extraCopy;
+    private final DataSource metadata;
+
+    public ResultSink(Path resultsDir, Optional<Path> extraCopy, DataSource metadata) {
+        this.resultsDir = resultsDir;
+        this.extraCopy = extraCopy;
+        this.metadata = metadata;
+    }
+
+    public Path pathFor(String job, String model, java.time.LocalDate date) {
+        return resultsDir.resolve(job).resolve(model).resolve(date + ".json");
+    }
+
+    /** Writes the result; returns the local file. Failing to record a result never hides the job's own outcome. */
+    public Path write(JobResult result, Long jobExecutionId) {
+        String json = result.toJson();
+        Path file = pathFor(result.job(), result.model(), result.date());
+        try {
+            writeAtomically(file, json);
+            if (extraCopy.isPresent()) {
+                writeAtomically(extraCopy.get(), json);
+            }
+        } catch (IOException e) {
+            LOG.warn("could not write the result file {}: {}", file, e.getMessage());
+        }
+        if (metadata != null && jobExecutionId != null) {
+            String sql = """
+                    INSERT INTO mlops_run_result (job_execution_id, job_name, model, data_date, exit_code, summary, result)
+                    VALUES (?, ?, ?, ?, ?, ?, CAST(? AS JSONB))
+                    ON CONFLICT (job_execution_id) DO UPDATE
+                       SET exit_code = EXCLUDED.exit_code, summary = EXCLUDED.summary, result = EXCLUDED.result, finished_at = now()""";
+            try (Connection c = metadata.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setLong(1, jobExecutionId);
+                ps.setString(2, result.job());
+                ps.setString(3, result.model());
+                ps.setObject(4, result.date());
+                ps.setInt(5, result.exitCode());
+                ps.setString(6, result.summary());
+                ps.setString(7, json);
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                LOG.warn("could not record the result in the metadata database: {}", e.getMessage());
+            }
+        }
+        return file;
+    }
+
+    private static void writeAtomically(Path file, String json) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.mlops.core.spec;
+
+import static dev.mlops.core.spec.SpecViolation.check;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A dataset of a model: its source and schema. {@code required}: a date without input is a
+ * contract violation (exit 3) rather than "nothing to do". {@code maxQuarantineRatio}: the
+ * share of malformed rows above which the day is rejected (exit 3) instead of quarantined.
+ */
+public record DatasetSpec(String description, Boolean required, String eventTime, Double maxQuarantineRatio,
+                          SourceSpec source, List<ColumnSpec> columns) {
+    public static final double DEFAULT_MAX_QUARANTINE_RATIO = 0.05;
+
+    public DatasetSpec {
+        required = required != null && required;
+        maxQuarantineRatio = maxQuarantineRatio == null ? DEFAULT_MAX_QUARANTINE_RATIO : maxQuarantineRatio;
+        check(maxQuarantineRatio >= 0 && maxQuarantineRatio <= 1, "max_quarantine_ratio",
+                "expected a ratio in [0, 1], got " + maxQuarantineRatio);
+        check(source != null, "source", "expected a source (kind: files or kind: jdbc)");
+        check(columns != null && !columns.isEmpty(), "columns", "expected at least one column");
+        columns = List.copyOf(columns);
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < columns.size(); i++) {
+            check(seen.add(columns.get(i).name()), "columns[" + i + "].name",
+                    "expected unique column names, '" + columns.get(i).name() + "' appears twice");
+        }
+        if (eventTime != null) {
+            check(seen.contains(eventTime), "event_time", "expected one of the dataset's columns " + seen + ", got '" + eventTime + "'");
+        }
+        if (source instanceof JdbcSource jdbc) {
+            if (jdbc.partitionColumn() != null) {
+                check(seen.contains(jdbc.partitionColumn()), "source.partition_column",
+                        "expected one of the dataset's columns, got '" + jdbc.partitionColumn() + "'");
+            }
+            if (jdbc.watermarkColumn() != null) {
+                check(seen.contains(jdbc.watermarkColumn()), "source.watermark_column",
+                        "expected one of the dataset's columns, got '" + jdbc.watermarkColumn() + "'");
+            }
+        }
+    }
+
+    public Optional<ColumnSpec> column(String name) {
+        return columns.stream().filter(c -> c.name().equals(name)).findFirst();
+    }
+}

@@ -1,0 +1,44 @@
+package dev.mlops.core.spec;
+
+import static dev.mlops.core.spec.SpecViolation.check;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One model's spec ({@code dags/models/<model>.yaml}): its datasets and schemas, label and
+ * task. Later lifecycle steps add their sections (validation, features, training, ...).
+ * Instances are validated on construction; {@link SpecLoader} reports violations with file
+ * and key path.
+ */
+public record ModelSpec(String model, String description, String owner, Task task, String entity,
+                        LabelSpec label, Map<String, DatasetSpec> datasets) {
+    public ModelSpec {
+        SpecViolation.checkName(model, "model");
+        check(task != null, "task", "expected one of [regression, binary_classification]");
+        check(entity != null && !entity.isBlank(), "entity", "expected the entity key column, e.g. 'zone_id'");
+        check(datasets != null && !datasets.isEmpty(), "datasets", "expected at least one dataset");
+        datasets = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(datasets));
+        for (String name : datasets.keySet()) {
+            SpecViolation.checkName(name, "datasets." + name);
+            check(datasets.get(name) != null, "datasets." + name, "expected a dataset definition");
+        }
+        if (label != null) {
+            check(datasets.containsKey(label.dataset()), "label.dataset",
+                    "expected one of the datasets " + datasets.keySet() + ", got '" + label.dataset() + "'");
+            if (label.eventTime() != null) {
+                check(datasets.get(label.dataset()).column(label.eventTime()).isPresent(), "label.event_time",
+                        "expected a column of dataset '" + label.dataset() + "', got '" + label.eventTime() + "'");
+            }
+        }
+    }
+
+    public DatasetSpec dataset(String name) {
+        DatasetSpec d = datasets.get(name);
+        if (d == null) {
+            throw new dev.mlops.core.JobException(dev.mlops.core.ExitCode.USAGE,
+                    "model '" + model + "' has no dataset '" + name + "'; expected one of " + datasets.keySet());
+        }
+        return d;
+    }
+}

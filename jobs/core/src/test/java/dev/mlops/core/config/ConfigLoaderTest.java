@@ -1,0 +1,114 @@
+package dev.mlops.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mlops.core.ExitCode;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @Test
+    void defaultsLiveUnderHome(@TempDir Path home) {
+        PlatformConfig c = ConfigLoader.load(Map.of(), home, null, Map.of());
+        assertThat(c.env()).isEqualTo(Environment.LOCAL);
+        assertThat(c.home()).isEqualTo(home.toAbsolutePath().normalize());
+        assertThat(c.lakeUri()).isEqualTo(home.resolve("lake").toUri());
+        assertThat(c.landingUri()).isEqualTo(home.resolve("landing").toUri());
+        assertThat(c.embeddedPostgres()).isTrue();
+        assertThat(c.sparkMaster()).isEqualTo("local[*]");
+        assertThat(c.pushgatewayUrl()).isEmpty();
+        assertThat(c.resultsDir()).isEqualTo(c.home().resolve("results"));
+        assertThat(c.origins()).doesNotContainKey("lake.uri");
+    }
+
+    @Test
+    void homeComesFromEnvWhenNoFlag(@TempDir Path home) {
+        PlatformConfig c = ConfigLoader.load(Map.of("MLOPS_HOME", home.toString()), null, null, Map.of());
+        assertThat(c.home()).isEqualTo(home.toAbsolutePath().normalize());
+    }
+
+    @Test
+    void precedenceIsDefaultsThenFileThenEnvThenFlags(@TempDir Path home) throws Exception {
+        Files.writeString(home.resolve("config.yaml"), """
+                lake:
+                  uri: file:///from/file/lake
+                landing:
+                  uri: file:///from/file/landing
+                spark:
+                  master: local[3]
+                  conf:
+                    spark.sql.shuffle.partitions: 8
+                metrics:
+                  pushgateway_url: http://pushgateway:9091
+                """);
+        Map<String, String> env = Map.of("MLOPS_LANDING_URI", "file:///from/env/landing", "MLOPS_SPARK_MASTER", "local[4]");
+        PlatformConfig c = ConfigLoader.load(env, home, null, Map.of("spark.master", "local[1]"));
+        assertThat(c.lakeUri()).isEqualTo(URI.create("file:///from/file/lake"));
+        assertThat(c.landingUri()).isEqualTo(URI.create("file:///from/env/landing"));
+        assertThat(c.sparkMaster()).isEqualTo("local[1]");
+        assertThat(c.sparkConf()).containsEntry("spark.sql.shuffle.partitions", "8");
+        assertThat(c.pushgatewayUrl()).contains(URI.create("http://pushgateway:9091"));
+        assertThat(c.origins().get("lake.uri")).startsWith("file ");
+        assertThat(c.origins().get("landing.uri")).isEqualTo("env MLOPS_LANDING_URI");
+        assertThat(c.origins().get("spark.master")).isEqualTo("command line");
+    }
+
+    @Test
+    void connectionsFromEnv(@TempDir Path home) {
+        PlatformConfig c = ConfigLoader.load(Map.of(
+                "MLOPS_CONNECTIONS_OPS_JDBC_URL", "jdbc:postgresql://db:5432/ops",
+                "MLOPS_CONNECTIONS_OPS_USER", "reader"), home, null, Map.of());
+        assertThat(c.connections().get("ops")).isEqualTo(new JdbcTarget("jdbc:postgresql://db:5432/ops", "reader", null));
+    }
+
+    @Test
+    void unknownKeyInFileNamesFileAndKey(@TempDir Path home) throws Exception {
+        Path file = home.resolve("config.yaml");
+        Files.writeString(file, "lake:\n  url: s3://x\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of(), home, null, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("key 'lake.url': unknown key; expected one of env, specs.dir, lake.uri")
+                .satisfies(e -> assertThat(((ConfigException) e).exitCode()).isEqualTo(ExitCode.USAGE));
+    }
+
+    @Test
+    void awsNeedsLakeAndMetadata(@TempDir Path home) {
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("MLOPS_ENV", "aws"), home, null, Map.of()))
+                .hasMessageContaining("key 'lake.uri'").hasMessageContaining("expected s3://bucket/prefix");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("MLOPS_ENV", "aws", "MLOPS_LAKE_URI", "s3://lake/prod",
+                "MLOPS_LANDING_URI", "s3://landing/prod"), home, null, Map.of()))
+                .hasMessageContaining("metadata.jdbc_url").hasMessageContaining("required in the aws environment");
+        PlatformConfig c = ConfigLoader.load(Map.of("MLOPS_ENV", "aws", "MLOPS_METADATA_JDBC_URL", "jdbc:postgresql://rds/mlops",
+                "MLOPS_LAKE_URI", "s3://lake/prod", "MLOPS_LANDING_URI", "s3://landing/prod"), home, null, Map.of());
+        assertThat(c.env()).isEqualTo(Environment.AWS);
+        assertThat(c.lakeUri()).isEqualTo(URI.create("s3://lake/prod"));
+    }
+
+    @Test
+    void badValuesNameTheirOrigin(@TempDir Path home) {
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("MLOPS_ENV", "prod"), home, null, Map.of()))
+                .hasMessageContaining("env MLOPS_ENV: key 'env': expected one of [local, aws], got 'prod'");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("MLOPS_LAKE_URI", "hdfs://x/y"), home, null, Map.of()))
+                .hasMessageContaining("key 'lake.uri': expected a file:// or s3:// URI");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("MLOPS_METADATA_JDBC_URL", "jdbc:mysql://x"), home, null, Map.of()))
+                .hasMessageContaining("expected a jdbc:postgresql: URL");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of(), home, null, Map.of("postgres.port", "99999")))
+                .hasMessageContaining("expected a port number 0..65535, got '99999'");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of(), home, null, Map.of("no.such", "1")))
+                .hasMessageContaining("command line (--set): key 'no.such': unknown key");
+    }
+
+    @Test
+    void envVarNames() {
+        assertThat(ConfigKey.LAKE_URI.envVar()).isEqualTo("MLOPS_LAKE_URI");
+        assertThat(ConfigKey.METADATA_JDBC_URL.envVar()).isEqualTo("MLOPS_METADATA_JDBC_URL");
+        assertThat(ConfigLoader.connectionKeyFromEnv("MLOPS_CONNECTIONS_OPS_PASSWORD")).isEqualTo("connections.ops.password");
+        assertThat(ConfigLoader.connectionKeyFromEnv("MLOPS_LAKE_URI")).isNull();
+    }
+}

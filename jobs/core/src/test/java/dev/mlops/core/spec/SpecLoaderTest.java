@@ -1,0 +1,159 @@
+package dev.mlops.core.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mlops.core.ExitCode;
+import dev.mlops.core.JobException;
+import dev.mlops.core.testing.TestEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpecLoaderTest {
+    private static final String VALID = """
+            model: m1
+            task: regression
+            entity: zone_id
+            label: {dataset: rides, delay: 1d}
+            datasets:
+              rides:
+                required: true
+                event_time: ts
+                source: {kind: files, format: csv, path: "rides/{date}"}
+                columns:
+                  - {name: zone_id, type: int, nullable: false}
+                  - {name: ts, type: timestamp}
+            """;
+
+    private static SpecException fails(String yaml) {
+        try {
+            SpecLoader.load("dags/models/m1.yaml", yaml, "m1");
+        } catch (SpecException e) {
+            assertThat(e.exitCode()).isEqualTo(ExitCode.USAGE);
+            assertThat(e.getMessage()).startsWith("dags/models/m1.yaml: ");
+            return e;
+        }
+        throw new AssertionError("expected a SpecException for:\n" + yaml);
+    }
+
+    @Test
+    void bundledSpecsLoad() {
+        SpecRepository repo = new SpecRepository(TestEnvironment.specsDir());
+        assertThat(repo.models()).contains("zone_demand", "trip_risk");
+        LoadedSpec zone = repo.load("zone_demand");
+        assertThat(zone.spec().task()).isEqualTo(Task.REGRESSION);
+        assertThat(zone.spec().label().delay().value()).isEqualTo(Duration.ofDays(1));
+        assertThat(zone.spec().datasets()).containsKeys("rentals", "weather", "events", "zones");
+        assertThat(zone.spec().dataset("rentals").required()).isTrue();
+        assertThat(zone.spec().dataset("zones").source()).isInstanceOf(JdbcSource.class);
+        LoadedSpec trip = repo.load("trip_risk");
+        assertThat(trip.spec().task()).isEqualTo(Task.BINARY_CLASSIFICATION);
+        assertThat(trip.spec().label().delay().value()).isEqualTo(Duration.ofDays(30));
+        assertThat(trip.hash()).hasSize(16).isNotEqualTo(zone.hash());
+    }
+
+    @Test
+    void defaultsAreFilledIn() {
+        LoadedSpec s = SpecLoader.load("x.yaml", VALID, "m1");
+        DatasetSpec rides = s.spec().dataset("rides");
+        assertThat(rides.maxQuarantineRatio()).isEqualTo(DatasetSpec.DEFAULT_MAX_QUARANTINE_RATIO);
+        assertThat(rides.columns().get(1).nullable()).isTrue();
+        assertThat(rides.columns().get(0).required()).isTrue();
+        assertThat(((FilesSource) rides.source()).pathFor(java.time.LocalDate.of(2024, 3, 1))).isEqualTo("rides/2024-03-01");
+    }
+
+    @Test
+    void hashIgnoresFormattingButNotContent() {
+        String reformatted = VALID.replace("task: regression", "task:    regression   # comment");
+        assertThat(SpecLoader.load("a", reformatted, "m1").hash()).isEqualTo(SpecLoader.load("b", VALID, "m1").hash());
+        assertThat(SpecLoader.load("a", VALID.replace("delay: 1d", "delay: 2d"), "m1").hash())
+                .isNotEqualTo(SpecLoader.load("b", VALID, "m1").hash());
+    }
+
+    @Test
+    void unknownKeyNamesPathAndKnownKeys() {
+        SpecException e = fails(VALID.replace("required: true", "required: true\n    requried: false"));
+        assertThat(e.keyPath()).isEqualTo("datasets.rides.requried");
+        assertThat(e.getMessage()).contains("unknown key").contains("required").contains("event_time");
+    }
+
+    @Test
+    void badColumnTypeListsTheTypes() {
+        SpecException e = fails(VALID.replace("type: int", "type: integer"));
+        assertThat(e.keyPath()).isEqualTo("datasets.rides.columns[0].type");
+        assertThat(e.getMessage()).contains("expected one of [string, int, long, double, boolean, date, timestamp], got 'integer'");
+    }
+
+    @Test
+    void badSourceKind() {
+        SpecException e = fails(VALID.replace("kind: files", "kind: kafka"));
+        assertThat(e.keyPath()).isEqualTo("datasets.rides.source.kind");
+        assertThat(e.getMessage()).contains("expected one of [files, jdbc]");
+    }
+
+    @Test
+    void missingRequiredKeys() {
+        assertThat(fails(VALID.replace("task: regression\n", "")).getMessage())
+                .contains("key 'task'").contains("expected one of [regression, binary_classification]");
+        assertThat(fails(VALID.replace("entity: zone_id\n", "")).keyPath()).isEqualTo("entity");
+        assertThat(fails(VALID.replace("source: {kind: files, format: csv, path: \"rides/{date}\"}", "")).keyPath())
+                .isEqualTo("datasets.rides.source");
+    }
+
+    @Test
+    void crossReferencesAreChecked() {
+        SpecException e = fails(VALID.replace("event_time: ts", "event_time: time"));
+        assertThat(e.keyPath()).isEqualTo("datasets.rides.event_time");
+        assertThat(e.getMessage()).contains("expected one of the dataset's columns").contains("got 'time'");
+        assertThat(fails(VALID.replace("dataset: rides", "dataset: trips")).getMessage())
+                .contains("key 'label.dataset'").contains("expected one of the datasets [rides], got 'trips'");
+    }
+
+    @Test
+    void badValues() {
+        assertThat(fails(VALID.replace("delay: 1d", "delay: one day")).getMessage())
+                .contains("key 'label.delay'").contains("expected a duration like 30m, 12h, 7d or 2w, got 'one day'");
+        assertThat(fails(VALID.replace("required: true", "required: true\n    max_quarantine_ratio: 5")).getMessage())
+                .contains("max_quarantine_ratio").contains("expected a ratio in [0, 1], got 5.0");
+        assertThat(fails(VALID.replace("required: true", "required: maybe")).getMessage())
+                .contains("key 'datasets.rides.required'");
+        assertThat(fails(VALID.replace("- {name: ts, type: timestamp}", "- {name: zone_id, type: timestamp}")).getMessage())
+                .contains("columns[1].name").contains("'zone_id' appears twice");
+        assertThat(fails(VALID.replace("path: \"rides/{date}\"", "path: \"../etc\"")).getMessage())
+                .contains("source.path").contains("expected a relative path inside the landing root");
+    }
+
+    @Test
+    void modelMustMatchFileName() {
+        assertThatThrownBy(() -> SpecLoader.load("dags/models/other.yaml", VALID, "other"))
+                .isInstanceOf(SpecException.class)
+                .hasMessageContaining("key 'model': expected 'other' (the file name), got 'm1'");
+    }
+
+    @Test
+    void emptyAndMalformedFiles() {
+        assertThat(fails("").getMessage()).contains("the file is empty");
+        assertThat(fails("model: [unclosed").getMessage()).contains("line");
+    }
+
+    @Test
+    void repositoryNamesMissingModels(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("m1.yaml"), VALID);
+        SpecRepository repo = new SpecRepository(dir);
+        assertThat(repo.load("m1").model()).isEqualTo("m1");
+        assertThatThrownBy(() -> repo.load("nope"))
+                .isInstanceOf(JobException.class)
+                .hasMessageContaining("no spec for model 'nope'").hasMessageContaining("models found: [m1]");
+        assertThatThrownBy(() -> repo.load("Bad Name")).hasMessageContaining("--model: expected a model name");
+    }
+
+    @Test
+    void bundledCopiesAreUsedWhenTheDirectoryIsAbsent(@TempDir Path dir) {
+        LoadedSpec s = new SpecRepository(dir.resolve("missing")).load("trip_risk");
+        assertThat(s.file()).startsWith("classpath:");
+        assertThat(s.hash()).isEqualTo(new SpecRepository(TestEnvironment.specsDir()).load("trip_risk").hash());
+    }
+}
