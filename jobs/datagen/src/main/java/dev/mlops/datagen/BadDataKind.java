@@ -1,0 +1,61 @@
+package dev.mlops.datagen;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** A kind of broken upstream delivery injected into a model's main dataset on one day (see {@link BadDay}). */
+public enum BadDataKind {
+    /** About 1% of the rows are garbled: a missing field, an unparsable timestamp or a non-numeric number. */
+    MALFORMED("malformed"),
+    /** The entity column ({@code zone_id} in rentals, {@code vehicle_id} in trips) is missing from the files. */
+    MISSING_COLUMN("missing_column"),
+    /** A numeric column is written as text in every row ({@code distance_km} "12.5 km", {@code max_speed_kph} "fast"/"slow"). */
+    TYPE_CHANGE("type_change");
+
+    private final String cliName;
+
+    BadDataKind(String cliName) {
+        this.cliName = cliName;
+    }
+
+    /** The lower-case name used on the command line, e.g. {@code missing_column}. */
+    public String cliName() {
+        return cliName;
+    }
+
+    /**
+     * Parses {@code malformed}, {@code missing_column} or {@code type_change} (case-insensitive, {@code -} accepted for {@code _}).
+     *
+     * @throws IllegalArgumentException naming the bad text and the accepted names
+     */
+    public static BadDataKind fromName(String name) {
+        BadDataKind k = lookup(name);
+        if (k == null) {
+            throw new IllegalArgumentException("bad bad-data kind '" + name + "': expected one of " + names());
+        }
+        return k;
+    }
+
+    static BadDataKind lookup(String name) {
+        if (name == null) {
+            return null;
+        }
+        String n = name.trim().toLowerCase(Locale.ROOT).replace('-', '_');
+        for (BadDataKind k : values()) {
+            if (k.cliName.equals(n)) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    static String names() {
+        return Arrays.stream(values()).map(BadDataKind::cliName).collect(Collectors.joining(", "));
+    }
+
+    @Override
+    public String toString() {
+        return cliName;
+    }
+}
