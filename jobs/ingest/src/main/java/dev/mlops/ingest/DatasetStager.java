@@ -1,0 +1,342 @@
+package dev.mlops.ingest;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import dev.mlops.core.JobException;
+import dev.mlops.core.config.JdbcTarget;
+import dev.mlops.core.lake.Lake;
+import dev.mlops.core.lake.Manifest;
+import dev.mlops.core.spec.ColumnSpec;
+import dev.mlops.core.spec.DatasetSpec;
+import dev.mlops.core.spec.FileFormat;
+import dev.mlops.core.spec.FilesSource;
+import dev.mlops.core.spec.JdbcSource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one dataset's input for a data date, enforces its schema and writes the valid rows
+ * and the quarantined rows (with reasons) to a staging directory. Nothing here touches a
+ * published partition.
+ */
+final class DatasetStager {
+    private static final Logger LOG = LoggerFactory.getLogger(DatasetStager.class);
+    /** A column is "of an incompatible type" in a file when all of at least this many values fail to parse. */
+    static final int TYPE_CHANGE_MIN_VALUES = 5;
+
+    private final SparkSession spark;
+    private final Lake landing;
+    private final Lake lake;
+    private final Function<String, JdbcTarget> connections;
+
+    DatasetStager(SparkSession spark, Lake landing, Lake lake, Function<String, JdbcTarget> connections) {
+        this.spark = spark;
+        this.landing = landing;
+        this.lake = lake;
+        this.connections = connections;
+    }
+
+    StagedDataset stage(String name, DatasetSpec spec, LocalDate date, Path stagingDir) {
+        lake.delete(stagingDir);
+        Path rawOut = new Path(stagingDir, "raw");
+        Path quarantineOut = new Path(stagingDir, "quarantine");
+        Read read = spec.source() instanceof FilesSource files
+                ? readFiles(name, spec, files, date)
+                : readJdbc(name, spec, (JdbcSource) spec.source(), date);
+        if (read == null) {
+            String where = spec.source() instanceof FilesSource f ? landing.root() + "/" + f.pathFor(date) : "the source";
+            if (spec.required()) {
+                throw JobException.dataContract("dataset '" + name + "' is required but has no input for " + date
+                        + ": expected " + ((FilesSource) spec.source()).format().specName() + " files in " + where);
+            }
+            return StagedDataset.noInput(name, "no input files in " + where);
+        }
+
+        Dataset<Row> checked = RowValidator.validate(read.strings, spec.columns()).persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            long[] counts = checkTypesAndCount(name, spec, checked);
+            long rows = counts[0] - counts[1];
+            long quarantined = counts[1];
+            double ratio = counts[0] == 0 ? 0 : (double) quarantined / counts[0];
+            Map<String, Long> reasons = quarantined == 0 ? Map.of() : topReasons(checked.filter(RowValidator.valid().unary_$bang()));
+            if (ratio > spec.maxQuarantineRatio()) {
+                throw JobException.dataContract(String.format(java.util.Locale.ROOT,
+                        "dataset '%s' on %s: %d of %d rows (%.1f%%) are malformed, above max_quarantine_ratio %.1f%%; top reasons: %s",
+                        name, date, quarantined, counts[0], 100 * ratio, 100 * spec.maxQuarantineRatio(), reasons));
+            }
+            List<Column> typed = spec.columns().stream().map(c -> col(c.name())).toList();
+            Dataset<Row> good = quarantined == 0 ? checked : checked.filter(RowValidator.valid());
+            good.select(typed.toArray(Column[]::new)).write().mode("overwrite").parquet(rawOut.toString());
+            List<Column> quarantine = new ArrayList<>();
+            for (ColumnSpec c : spec.columns()) {
+                quarantine.add(col(RowValidator.RAW_PREFIX + c.name()).alias(c.name()));
+            }
+            quarantine.add(col(RowValidator.REASONS).alias("_reasons"));
+            quarantine.add(col(RowValidator.SOURCE).alias("_source_file"));
+            quarantine.add(col(RowValidator.CORRUPT).alias("_raw_record"));
+            // always a Parquet file with the schema, so readers of an empty quarantine partition still get one
+            checked.filter(quarantined > 0 ? RowValidator.valid().unary_$bang() : lit(false))
+                    .select(quarantine.toArray(Column[]::new))
+                    .coalesce(1).write().mode("overwrite").parquet(quarantineOut.toString());
+            if (quarantined > 0) {
+                LOG.warn("dataset {}: {} rows quarantined: {}", name, quarantined, reasons);
+            }
+            return new StagedDataset(name, StagedDataset.Status.STAGED, rows, quarantined, read.inputs, read.watermark,
+                    reasons, read.notes, rawOut.toString(), quarantineOut.toString());
+        } finally {
+            checked.unpersist();
+        }
+    }
+
+    private record Read(Dataset<Row> strings, List<Manifest.InputFile> inputs, Map<String, String> watermark, List<String> notes) {
+    }
+
+    private Read readFiles(String name, DatasetSpec spec, FilesSource source, LocalDate date) {
+        Path dir = new Path(landing.root(), source.pathFor(date));
+        List<FileStatus> files = landing.listFiles(dir).stream().filter(f -> source.accepts(f.getPath().getName())).toList();
+        if (files.isEmpty()) {
+            return null;
+        }
+        List<Manifest.InputFile> inputs = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        Dataset<Row> union = null;
+        for (FileStatus status : files) {
+            SourceFile file = SourceFile.inspect(status, source.format(), lake.conf());
+            inputs.add(file.asInput());
+            Set<String> present = Set.copyOf(file.columns());
+            for (ColumnSpec c : spec.columns()) {
+                if (!present.contains(c.name()) && c.required() && !(file.columns().isEmpty())) {
+                    throw JobException.dataContract("dataset '" + name + "': file " + file.path() + " lacks required column '"
+                            + c.name() + "' (expected " + c.type().specName() + "); columns found: " + file.columns());
+                }
+                if (!present.contains(c.name()) && !file.columns().isEmpty()) {
+                    notes.add("file " + file.path().getName() + " lacks optional column '" + c.name() + "' (read as null)");
+                }
+            }
+            List<String> extra = file.columns().stream().filter(c -> spec.column(c).isEmpty()).toList();
+            if (!extra.isEmpty()) {
+                notes.add("file " + file.path().getName() + " has columns not in the spec, ignored: " + extra);
+            }
+            Dataset<Row> df = readOne(file, source.format(), spec);
+            union = union == null ? df : union.unionByName(df);
+        }
+        if (!notes.isEmpty()) {
+            notes.forEach(n -> LOG.warn("dataset {}: {}", name, n));
+        }
+        return new Read(union, inputs, Map.of(), notes);
+    }
+
+    private Dataset<Row> readOne(SourceFile file, FileFormat format, DatasetSpec spec) {
+        Dataset<Row> df;
+        if (format == FileFormat.CSV) {
+            List<StructField> fields = new ArrayList<>();
+            List<String> header = file.columns().isEmpty() ? List.of("_empty") : file.columns();
+            for (String c : header) {
+                fields.add(DataTypes.createStructField(c, DataTypes.StringType, true));
+            }
+            fields.add(DataTypes.createStructField(RowValidator.CORRUPT, DataTypes.StringType, true));
+            df = spark.read()
+                    .option("header", "true")
+                    .option("mode", "PERMISSIVE")
+                    .option("columnNameOfCorruptRecord", RowValidator.CORRUPT)
+                    .option("enforceSchema", "true")
+                    .option("escape", "\"")
+                    .schema(DataTypes.createStructType(fields))
+                    .csv(file.path().toString());
+        } else {
+            List<StructField> fields = new ArrayList<>();
+            for (ColumnSpec c : spec.columns()) {
+                fields.add(DataTypes.createStructField(c.name(), DataTypes.StringType, true));
+            }
+            fields.add(DataTypes.createStructField(RowValidator.CORRUPT, DataTypes.StringType, true));
+            df = spark.read()
+                    .option("mode", "PERMISSIVE")
+                    .option("columnNameOfCorruptRecord", RowValidator.CORRUPT)
+                    .schema(DataTypes.createStructType(fields))
+                    .json(file.path().toString());
+        }
+        Set<String> present = Set.of(df.columns());
+        List<Column> cols = new ArrayList<>();
+        for (ColumnSpec c : spec.columns()) {
+            cols.add(present.contains(c.name()) ? col(c.name()) : lit(null).cast("string").alias(c.name()));
+        }
+        cols.add(col(RowValidator.CORRUPT));
+        cols.add(lit(file.path().toString()).alias(RowValidator.SOURCE));
+        return df.select(cols.toArray(Column[]::new));
+    }
+
+    /** A column whose every value in a file fails to parse changed type upstream: a contract violation, not bad rows. */
+    private long[] checkTypesAndCount(String name, DatasetSpec spec, Dataset<Row> checked) {
+        List<Column> aggs = new ArrayList<>();
+        aggs.add(count(lit(1)).alias("total"));
+        aggs.add(sum(when(RowValidator.valid(), 0).otherwise(1)).alias("invalid"));
+        for (ColumnSpec c : spec.columns()) {
+            Column fail = col(RowValidator.FAIL_PREFIX + c.name());
+            aggs.add(sum(when(fail, 1).otherwise(0)).alias("f_" + c.name()));
+            aggs.add(count(when(col(RowValidator.CORRUPT).isNull(), col(RowValidator.RAW_PREFIX + c.name()))).alias("n_" + c.name()));
+            aggs.add(first(when(fail, col(RowValidator.RAW_PREFIX + c.name())), true).alias("e_" + c.name()));
+        }
+        List<Row> stats = checked.groupBy(col(RowValidator.SOURCE)).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
+                .collectAsList();
+        long total = 0;
+        long invalid = 0;
+        for (Row r : stats) {
+            total += r.<Long>getAs("total");
+            invalid += r.<Long>getAs("invalid");
+            for (ColumnSpec c : spec.columns()) {
+                long fails = r.getAs("f_" + c.name());
+                long values = r.getAs("n_" + c.name());
+                if (values >= TYPE_CHANGE_MIN_VALUES && fails == values) {
+                    throw JobException.dataContract("dataset '" + name + "': column '" + c.name() + "' in file "
+                            + r.getAs(RowValidator.SOURCE) + " has an incompatible type: expected " + c.type().specName()
+                            + ", but all " + values + " values fail to parse (e.g. '" + r.getAs("e_" + c.name()) + "')");
+                }
+            }
+        }
+        return new long[] {total, invalid};
+    }
+
+    private static Map<String, Long> topReasons(Dataset<Row> quarantine) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Row r : quarantine.select(explode(col(RowValidator.REASONS)).alias("r"))
+                .withColumn("r", org.apache.spark.sql.functions.regexp_replace(col("r"), "'.*' is not", "'...' is not"))
+                .groupBy("r").count().orderBy(col("count").desc(), col("r")).limit(5).collectAsList()) {
+            out.put(r.getString(0), r.getLong(1));
+        }
+        return out;
+    }
+
+    // ---- JDBC ----
+
+    private Read readJdbc(String name, DatasetSpec spec, JdbcSource source, LocalDate date) {
+        JdbcTarget target = connections.apply(source.connection());
+        String columns = spec.columns().stream().map(ColumnSpec::name).collect(Collectors.joining(", "));
+        Map<String, String> watermark = new LinkedHashMap<>();
+        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        if (source.watermarkColumn() != null) {
+            String high = date.plusDays(1).atStartOfDay().toString().replace('T', ' ');
+            Optional<String> low = previousHighWatermark(name, date);
+            low.ifPresent(l -> where.append(" AND ").append(source.watermarkColumn()).append(" >= TIMESTAMP '").append(l).append("'"));
+            where.append(" AND ").append(source.watermarkColumn()).append(" < TIMESTAMP '").append(high).append("'");
+            watermark.put("column", source.watermarkColumn());
+            watermark.put("low_inclusive", low.orElse(""));
+            watermark.put("high_exclusive", high);
+        }
+        String query = "SELECT " + columns + " FROM " + source.table() + where;
+        Properties props = new Properties();
+        if (target.user() != null) {
+            props.setProperty("user", target.user());
+        }
+        if (target.password() != null && !target.password().isEmpty()) {
+            props.setProperty("password", target.password());
+        }
+        props.setProperty("driver", "org.postgresql.Driver");
+        long min = 0;
+        long max = 0;
+        long rows;
+        try (Connection c = DriverManager.getConnection(target.url(), props)) {
+            checkColumns(name, spec, source, c);
+            String bounds = source.partitionColumn() == null ? "SELECT 0, 0, count(*) FROM (" + query + ") q"
+                    : "SELECT min(" + source.partitionColumn() + "), max(" + source.partitionColumn() + "), count(*) FROM (" + query + ") q";
+            try (PreparedStatement ps = c.prepareStatement(bounds); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                min = rs.getLong(1);
+                max = rs.getLong(2);
+                rows = rs.getLong(3);
+            }
+        } catch (SQLException e) {
+            throw JobException.retryable("dataset '" + name + "': cannot query " + source.table() + " at " + target + ": " + e.getMessage(), e);
+        }
+        Dataset<Row> df;
+        String table = "(" + query + ") AS src";
+        if (source.partitionColumn() != null && source.partitions() > 1 && rows > 0) {
+            df = spark.read().jdbc(target.url(), table, source.partitionColumn(), min, max + 1, source.partitions(), props);
+        } else {
+            df = spark.read().jdbc(target.url(), table, props);
+        }
+        List<Column> cols = new ArrayList<>();
+        for (ColumnSpec c : spec.columns()) {
+            cols.add(col(c.name()).cast("string").alias(c.name()));
+        }
+        cols.add(lit(null).cast("string").alias(RowValidator.CORRUPT));
+        cols.add(lit(target.url().replaceAll("\\?.*", "") + "#" + source.table()).alias(RowValidator.SOURCE));
+        List<Manifest.InputFile> inputs = List.of(new Manifest.InputFile(target.url().replaceAll("\\?.*", "") + "#" + source.table(), rows, ""));
+        return new Read(df.select(cols.toArray(Column[]::new)), inputs, watermark, List.of());
+    }
+
+    private static void checkColumns(String name, DatasetSpec spec, JdbcSource source, Connection c) throws SQLException {
+        String[] parts = source.table().split("\\.");
+        String schema = parts.length == 2 ? parts[0] : "public";
+        String table = parts.length == 2 ? parts[1] : parts[0];
+        Set<String> present = new java.util.HashSet<>();
+        try (ResultSet rs = c.getMetaData().getColumns(null, schema, table, null)) {
+            while (rs.next()) {
+                present.add(rs.getString("COLUMN_NAME"));
+            }
+        }
+        if (present.isEmpty()) {
+            throw JobException.dataContract("dataset '" + name + "': table " + source.table() + " does not exist in connection '"
+                    + source.connection() + "'");
+        }
+        for (ColumnSpec col : spec.columns()) {
+            if (!present.contains(col.name())) {
+                throw JobException.dataContract("dataset '" + name + "': table " + source.table() + " lacks column '" + col.name()
+                        + "' (expected " + col.type().specName() + "); columns found: " + new java.util.TreeSet<>(present));
+            }
+        }
+    }
+
+    /** The high watermark of the latest published partition before {@code date}. */
+    private Optional<String> previousHighWatermark(String dataset, LocalDate date) {
+        List<LocalDate> published = lake.partitions("raw", dataset);
+        for (int i = published.size() - 1; i >= 0; i--) {
+            LocalDate d = published.get(i);
+            if (!d.isBefore(date)) {
+                continue;
+            }
+            Optional<String> text = lake.readText(Manifest.pathIn(lake.partition("raw", dataset, d)));
+            if (text.isPresent()) {
+                Map<String, String> wm = Manifest.fromJson(text.get()).watermark();
+                if (wm != null && wm.get("high_exclusive") != null) {
+                    return Optional.of(wm.get("high_exclusive"));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    static StructType stringSchema(List<String> names) {
+        return DataTypes.createStructType(names.stream().map(n -> DataTypes.createStructField(n, DataTypes.StringType, true)).toList());
+    }
+}

@@ -1,0 +1,16 @@
+package dev.mlops.ingest;
+
+import dev.mlops.core.cli.Cli;
+import dev.mlops.core.cli.PlatformFactory;
+import dev.mlops.core.logging.Logs;
+
+/** Entry point of the ingest image: {@code java -jar mlops-ingest.jar --model M --date D}. */
+public final class IngestMain {
+    private IngestMain() {
+    }
+
+    public static void main(String[] args) {
+        Logs.configure();
+        System.exit(Cli.commandLine(new IngestCommand(), PlatformFactory.DEFAULT).execute(args));
+    }
+}

@@ -1,0 +1,75 @@
+package dev.mlops.ingest;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.array_compact;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.substring;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.when;
+
+import dev.mlops.core.spec.ColumnSpec;
+import dev.mlops.core.spec.ColumnType;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Enforces a dataset schema on rows read as strings: casts each column to its spec type and
+ * lists, per row, every reason it cannot be used (a value that does not parse as its type, a
+ * missing required value, a malformed record). Rows with no reason are valid.
+ *
+ * <p>Input columns: each spec column as string (null when absent), {@value #CORRUPT} and
+ * {@value #SOURCE}. Output adds, per spec column {@code c}, the typed value in {@code c} and the
+ * raw text in {@code __raw_c}, plus {@value #REASONS} (array of strings).
+ */
+final class RowValidator {
+    static final String CORRUPT = "_corrupt_record";
+    static final String SOURCE = "_source_file";
+    static final String REASONS = "_reasons";
+    static final String RAW_PREFIX = "__raw_";
+    static final String FAIL_PREFIX = "__fail_";
+
+    private RowValidator() {
+    }
+
+    static Dataset<Row> validate(Dataset<Row> strings, List<ColumnSpec> columns) {
+        List<Column> out = new ArrayList<>();
+        List<Column> reasons = new ArrayList<>();
+        Column corrupt = col(CORRUPT).isNotNull();
+        reasons.add(when(corrupt, lit("malformed record: wrong number of fields or invalid JSON")));
+        for (ColumnSpec c : columns) {
+            Column raw = col(c.name());
+            Column text = when(trim(raw).equalTo(""), lit(null).cast("string")).otherwise(raw);
+            Column typed = cast(text, c.type());
+            Column fails = text.isNotNull().and(typed.isNull());
+            out.add(typed.alias(c.name()));
+            out.add(text.alias(RAW_PREFIX + c.name()));
+            out.add(fails.and(corrupt.unary_$bang()).alias(FAIL_PREFIX + c.name()));
+            reasons.add(when(fails, concat(lit(c.name() + ": '"), substring(text, 1, 60), lit("' is not a valid " + c.type().specName()))));
+            if (c.required()) {
+                reasons.add(when(text.isNull(), lit(c.name() + ": required value is missing")));
+            }
+        }
+        out.add(col(SOURCE));
+        out.add(col(CORRUPT));
+        out.add(array_compact(array(reasons.toArray(Column[]::new))).alias(REASONS));
+        return strings.select(out.toArray(Column[]::new));
+    }
+
+    static Column valid() {
+        return size(col(REASONS)).equalTo(0);
+    }
+
+    private static Column cast(Column text, ColumnType type) {
+        return switch (type) {
+            case STRING -> text;
+            case BOOLEAN -> when(text.isin("true", "false", "TRUE", "FALSE", "True", "False", "1", "0"), text.cast("boolean"));
+            default -> trim(text).cast(type.sqlType());
+        };
+    }
+}

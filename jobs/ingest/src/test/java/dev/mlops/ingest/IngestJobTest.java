@@ -1,0 +1,300 @@
+package dev.mlops.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mlops.core.cli.Cli;
+import dev.mlops.core.lake.Manifest;
+import dev.mlops.core.result.JobResult;
+import dev.mlops.core.testing.TestEnvironment;
+import dev.mlops.core.testing.TestEnvironment.TestPlatform;
+import dev.mlops.datagen.BadDay;
+import dev.mlops.datagen.DataGenerator;
+import dev.mlops.datagen.GenerationReport;
+import dev.mlops.datagen.GeneratorOptions;
+import dev.mlops.datagen.ModelKind;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.LocalDate;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+@SuppressWarnings("unchecked")
+class IngestJobTest {
+    static final LocalDate D = LocalDate.of(2024, 3, 4);
+
+    @TempDir
+    Path home;
+    TestPlatform tp;
+    String stdout;
+    String stderr;
+
+    @BeforeEach
+    void setUp() {
+        tp = TestEnvironment.platform(home);
+    }
+
+    @AfterEach
+    void tearDown() {
+        tp.close();
+    }
+
+    private Path landing() {
+        return Paths.get(tp.platform().config().landingUri());
+    }
+
+    private GenerationReport generate(ModelKind model, LocalDate from, LocalDate to, List<BadDay> badDays) throws Exception {
+        DataGenerator g = new DataGenerator(new GeneratorOptions(from, to, Set.of(model), 42, 0.5, List.of(), badDays));
+        g.writeReferenceTables(tp.ops());
+        return g.writeLanding(landing());
+    }
+
+    private int ingest(Consumer<String> hook, String... args) {
+        IngestCommand command = new IngestCommand();
+        if (hook != null) {
+            command.beforeStep(hook);
+        }
+        CommandLine cl = Cli.commandLine(command, config -> tp.platform());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        stdout = out.toString();
+        stderr = err.toString();
+        return code;
+    }
+
+    private int ingest(String... args) {
+        return ingest(null, args);
+    }
+
+    private Dataset<Row> raw(String dataset, LocalDate date) {
+        return tp.platform().spark().read().parquet(tp.platform().lake().partition("raw", dataset, date).toString());
+    }
+
+    private Dataset<Row> quarantine(String dataset, LocalDate date) {
+        return tp.platform().spark().read().parquet(tp.platform().lake().partition("quarantine", dataset, date).toString());
+    }
+
+    private Manifest manifest(String area, String dataset, LocalDate date) {
+        var lake = tp.platform().lake();
+        return Manifest.fromJson(lake.readText(Manifest.pathIn(lake.partition(area, dataset, date))).orElseThrow());
+    }
+
+    private JobResult result(String model, LocalDate date) throws Exception {
+        return JobResult.fromJson(Files.readString(home.resolve("results/ingest/" + model + "/" + date + ".json")));
+    }
+
+    @Test
+    void zoneDemandHappyPath() throws Exception {
+        GenerationReport gen = generate(ModelKind.ZONE_DEMAND, D, D, List.of());
+        assertThat(ingest("--model", "zone_demand", "--date", D.toString())).as(stderr).isEqualTo(0);
+        assertThat(stdout).startsWith("ingest zone_demand 2024-03-04: done (exit 0)");
+
+        Dataset<Row> rentals = raw("rentals", D);
+        assertThat(rentals.count()).isEqualTo(gen.rowsByDataset().get("rentals"));
+        assertThat(rentals.schema().apply("zone_id").dataType()).isEqualTo(DataTypes.IntegerType);
+        assertThat(rentals.schema().apply("start_ts").dataType()).isEqualTo(DataTypes.TimestampType);
+        assertThat(rentals.schema().apply("price_eur").dataType()).isEqualTo(DataTypes.DoubleType);
+        assertThat(rentals.columns()).containsExactly("rental_id", "zone_id", "vehicle_id", "start_ts", "end_ts",
+                "duration_min", "distance_km", "price_eur", "customer_segment");
+        assertThat(rentals.filter("cast(start_ts as date) <> date'2024-03-04'").count()).isZero();
+        assertThat(raw("weather", D).count()).isEqualTo(gen.rowsByDataset().get("weather"));
+        assertThat(raw("zones", D).count()).isEqualTo(10);
+        assertThat(quarantine("rentals", D).count()).isZero();
+
+        Manifest m = manifest("raw", "rentals", D);
+        assertThat(m.rows()).isEqualTo(gen.rowsByDataset().get("rentals"));
+        assertThat(m.schema()).startsWith("rental_id:string", "zone_id:int");
+        assertThat(m.inputs()).hasSize(2);
+        for (Manifest.InputFile in : m.inputs()) {
+            Path file = Paths.get(java.net.URI.create(in.uri().replace("file:/", "file:///")));
+            assertThat(in.sha256()).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file))));
+        }
+        assertThat(m.run().specHash()).isEqualTo(tp.platform().specs().load("zone_demand").hash());
+
+        JobResult r = result("zone_demand", D);
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.outputs()).anyMatch(o -> o.endsWith("raw/rentals/dt=2024-03-04"));
+        assertThat(((Map<?, ?>) r.counts().get("rentals")).get("rows")).isEqualTo(gen.rowsByDataset().get("rentals").intValue());
+        assertThat(Files.readString(home.resolve("results/ingest/zone_demand/" + D + ".prom")))
+                .contains("mlops_rows_out_total{data_date=\"2024-03-04\",dataset=\"rentals\",job=\"ingest\",model=\"zone_demand\"}");
+        assertThat(Files.exists(home.resolve("lake/_staging/ingest/zone_demand/" + D))).isFalse();
+    }
+
+    @Test
+    void tripRiskHappyPathAndRerunIsIdempotent() throws Exception {
+        GenerationReport gen = generate(ModelKind.TRIP_RISK, D, D, List.of());
+        assertThat(ingest("--model", "trip_risk", "--date", D.toString())).as(stderr).isEqualTo(0);
+        Dataset<Row> trips = raw("trips", D);
+        long n = trips.count();
+        assertThat(n).isEqualTo(gen.rowsByDataset().get("trips"));
+        assertThat(trips.schema().apply("harsh_brake_count").dataType()).isEqualTo(DataTypes.IntegerType);
+        assertThat(raw("claims", D).count()).isEqualTo(gen.rowsByDataset().get("claims"));
+        assertThat(raw("drivers", D).count()).isEqualTo(500);
+        List<Row> first = trips.orderBy("trip_id").collectAsList();
+
+        assertThat(ingest("--model", "trip_risk", "--date", D.toString())).as(stderr).isEqualTo(0);
+        Dataset<Row> again = raw("trips", D);
+        assertThat(again.count()).isEqualTo(n);
+        assertThat(again.orderBy("trip_id").collectAsList()).isEqualTo(first);
+        assertThat(again.select("trip_id").distinct().count()).isEqualTo(n);
+        assertThat(result("trip_risk", D).run()).containsEntry("run", 2).containsEntry("restarted", false);
+        try (var files = Files.list(home.resolve("lake/raw/trips"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("dt=2024-03-04");
+        }
+    }
+
+    @Test
+    void malformedRowsAreQuarantinedWithReasons() throws Exception {
+        GenerationReport gen = generate(ModelKind.TRIP_RISK, D, D, List.of(BadDay.parse(D + ":malformed")));
+        assertThat(ingest("--model", "trip_risk", "--date", D.toString(), "--dataset", "trips")).as(stderr).isEqualTo(0);
+        long good = raw("trips", D).count();
+        Dataset<Row> bad = quarantine("trips", D);
+        long quarantined = bad.count();
+        assertThat(quarantined).isGreaterThan(0);
+        assertThat(good + quarantined).isEqualTo(gen.rowsByDataset().get("trips"));
+        assertThat(bad.columns()).contains("trip_id", "_reasons", "_source_file", "_raw_record");
+        assertThat(bad.filter("size(_reasons) = 0").count()).isZero();
+        List<String> reasons = bad.selectExpr("explode(_reasons)").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        assertThat(reasons).anyMatch(r -> r.contains("is not a valid timestamp"))
+                .anyMatch(r -> r.contains("is not a valid double"))
+                .anyMatch(r -> r.startsWith("malformed record"));
+        assertThat(stdout).contains("quarantined");
+        JobResult r = result("trip_risk", D);
+        assertThat(r.decisions()).anyMatch(d -> "quarantine".equals(d.get("decision")) && "trips".equals(d.get("dataset")));
+        assertThat(manifest("raw", "trips", D).quarantinedRows()).isEqualTo(quarantined);
+    }
+
+    @Test
+    void aMissingRequiredColumnIsAContractViolation() throws Exception {
+        generate(ModelKind.ZONE_DEMAND, D, D, List.of(BadDay.parse(D + ":missing_column")));
+        assertThat(ingest("--model", "zone_demand", "--date", D.toString(), "--dataset", "rentals")).isEqualTo(3);
+        assertThat(stderr).contains("data contract violation")
+                .contains("lacks required column 'zone_id' (expected int)")
+                .contains("rentals_2024-03-04_part-");
+        assertThat(tp.platform().lake().exists(tp.platform().lake().partition("raw", "rentals", D))).isFalse();
+        assertThat(result("zone_demand", D).exitCode()).isEqualTo(3);
+    }
+
+    @Test
+    void aTypeChangeIsAContractViolation() throws Exception {
+        generate(ModelKind.ZONE_DEMAND, D, D, List.of(BadDay.parse(D + ":type_change")));
+        assertThat(ingest("--model", "zone_demand", "--date", D.toString(), "--dataset", "rentals")).isEqualTo(3);
+        assertThat(stderr).contains("column 'distance_km' in file").contains("has an incompatible type: expected double")
+                .contains(" km'");
+    }
+
+    @Test
+    void noInputIsNothingToDoUnlessRequired() throws Exception {
+        LocalDate empty = LocalDate.of(2024, 5, 1);
+        assertThat(ingest("--model", "zone_demand", "--date", empty.toString(), "--dataset", "weather")).isEqualTo(100);
+        assertThat(stdout).contains("nothing to do (exit 100)");
+        assertThat(ingest("--model", "zone_demand", "--date", empty.toString(), "--dataset", "rentals")).isEqualTo(3);
+        assertThat(stderr).contains("dataset 'rentals' is required but has no input for 2024-05-01").contains("landing/rentals/2024-05-01");
+    }
+
+    @Test
+    void jdbcSourceIsReadIncrementallyByWatermark() throws Exception {
+        LocalDate d1 = D;
+        LocalDate d2 = D.plusDays(1);
+        generate(ModelKind.TRIP_RISK, d1, d2, List.of());
+        assertThat(ingest("--model", "trip_risk", "--from", d1.toString(), "--to", d2.toString(), "--dataset", "drivers"))
+                .as(stderr).isEqualTo(0);
+        long expectedD2 = count("SELECT count(*) FROM drivers WHERE updated_at >= '2024-03-05' AND updated_at < '2024-03-06'");
+        long expectedD1 = count("SELECT count(*) FROM drivers WHERE updated_at < '2024-03-05'");
+        assertThat(expectedD2).isGreaterThan(0);
+        assertThat(raw("drivers", d1).count()).isEqualTo(expectedD1);
+        assertThat(raw("drivers", d2).count()).isEqualTo(expectedD2);
+        assertThat(raw("drivers", d2).schema().apply("updated_at").dataType()).isEqualTo(DataTypes.TimestampType);
+        Manifest m2 = manifest("raw", "drivers", d2);
+        assertThat(m2.watermark()).containsEntry("column", "updated_at")
+                .containsEntry("low_inclusive", "2024-03-05 00:00")
+                .containsEntry("high_exclusive", "2024-03-06 00:00");
+        // re-running the second date reads the same window
+        assertThat(ingest("--model", "trip_risk", "--date", d2.toString(), "--dataset", "drivers")).isEqualTo(0);
+        assertThat(raw("drivers", d2).count()).isEqualTo(expectedD2);
+    }
+
+    private long count(String sql) throws Exception {
+        try (Connection c = tp.ops().getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void aSecondConcurrentRunIsRefused() throws Exception {
+        generate(ModelKind.ZONE_DEMAND, D, D, List.of());
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Consumer<String> block = step -> {
+            inside.countDown();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        IngestCommand firstCommand = new IngestCommand();
+        firstCommand.beforeStep(block);
+        CommandLine first = Cli.commandLine(firstCommand, config -> tp.platform());
+        first.setOut(new PrintWriter(new StringWriter(), true));
+        CompletableFuture<Integer> running = CompletableFuture.supplyAsync(
+                () -> first.execute("--model", "zone_demand", "--date", D.toString(), "--dataset", "weather"));
+        assertThat(inside.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(ingest("--model", "zone_demand", "--date", D.toString(), "--dataset", "weather")).isEqualTo(1);
+        assertThat(stdout + stderr).contains("another run of ingest zone_demand 2024-03-04 is in progress");
+        release.countDown();
+        assertThat(running.get(60, TimeUnit.SECONDS)).isEqualTo(0);
+        assertThat(raw("weather", D).count()).isEqualTo(48);
+    }
+
+    @Test
+    void aRetryAfterAFailureResumesAtTheFailedStepAndTheOldPartitionStaysReadable() throws Exception {
+        generate(ModelKind.ZONE_DEMAND, D, D, List.of());
+        assertThat(ingest("--model", "zone_demand", "--date", D.toString())).as(stderr).isEqualTo(0);
+        long rentals = raw("rentals", D).count();
+
+        // re-run that dies after staging rentals, before the other datasets and before publish
+        AtomicBoolean failOnce = new AtomicBoolean(true);
+        Consumer<String> crash = step -> {
+            if (step.equals("stage:weather") && failOnce.getAndSet(false)) {
+                throw new IllegalStateException("injected: pod evicted");
+            }
+        };
+        assertThat(ingest(crash, "--model", "zone_demand", "--date", D.toString())).isEqualTo(1);
+        assertThat(stdout).contains("FAILED (exit 1)").contains("injected: pod evicted");
+        assertThat(raw("rentals", D).count()).as("the published partition is untouched").isEqualTo(rentals);
+
+        assertThat(ingest(crash, "--model", "zone_demand", "--date", D.toString())).as(stderr).isEqualTo(0);
+        JobResult r = result("zone_demand", D);
+        assertThat(r.run()).containsEntry("restarted", true).containsEntry("run", 2);
+        assertThat((List<Object>) r.run().get("steps_run")).containsExactly("stage:weather", "stage:events", "stage:zones", "publish");
+        assertThat(((Map<?, ?>) r.counts().get("rentals")).get("rows")).isEqualTo((int) rentals);
+        assertThat(raw("rentals", D).count()).isEqualTo(rentals);
+        assertThat(manifest("raw", "rentals", D).run().jobInstanceId()).isEqualTo(((Number) r.run().get("job_instance_id")).longValue());
+    }
+}
