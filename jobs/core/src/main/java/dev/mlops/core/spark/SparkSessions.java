@@ -20,8 +20,8 @@ public final class SparkSessions {
                 .master(config.sparkMaster());
         defaults(config.sparkMaster()).forEach(b::config);
         if (config.lakeUri().getScheme() != null && config.lakeUri().getScheme().startsWith("s3")) {
-            b.config("spark.hadoop.fs.s3a.aws.credentials.provider",
-                    "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider,com.amazonaws.auth.DefaultAWSCredentialsProviderChain");
+            // the v1 default chain includes web identity (IRSA service accounts in EKS) and instance profiles
+            b.config("spark.hadoop.fs.s3a.aws.credentials.provider", "com.amazonaws.auth.DefaultAWSCredentialsProviderChain");
             config.awsRegion().ifPresent(r -> b.config("spark.hadoop.fs.s3a.endpoint.region", r));
         }
         config.sparkConf().forEach(b::config);

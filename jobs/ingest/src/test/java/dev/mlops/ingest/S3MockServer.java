@@ -1,0 +1,84 @@
+package dev.mlops.ingest;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+
+/**
+ * An S3 API server (Adobe S3Mock, its exec jar copied to target/s3mock by the build) in a child
+ * JVM, for tests of the S3 lake path. No Docker involved.
+ */
+final class S3MockServer implements AutoCloseable {
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private S3MockServer(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    static S3MockServer start() throws Exception {
+        Path jar = Paths.get("target/s3mock/s3mock-exec.jar").toAbsolutePath();
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the build (mvn generate-test-resources) first");
+        }
+        int http = freePort();
+        int https = freePort();
+        Path log = Files.createTempFile("s3mock", ".log");
+        Path root = Files.createTempDirectory("s3mock-root");
+        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(List.of(java, "-Xmx512m", "-jar", jar.toString(),
+                "--com.adobe.testing.s3mock.httpPort=" + http,
+                "--server.port=" + https,
+                "--com.adobe.testing.s3mock.root=" + root))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        S3MockServer server = new S3MockServer(p, http, log);
+        long deadline = System.currentTimeMillis() + 90_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("S3Mock exited: " + Files.readString(log));
+            }
+            try {
+                HttpURLConnection c = (HttpURLConnection) URI.create(server.endpoint() + "/").toURL().openConnection();
+                c.setConnectTimeout(500);
+                c.setReadTimeout(2000);
+                if (c.getResponseCode() < 500) {
+                    return server;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            Thread.sleep(250);
+        }
+        server.close();
+        throw new IllegalStateException("S3Mock did not start within 90 s: " + Files.readString(log));
+    }
+
+    String endpoint() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            process.waitFor();
+            Files.deleteIfExists(log);
+        } catch (InterruptedException | IOException e) {
+            process.destroyForcibly();
+        }
+    }
+}
