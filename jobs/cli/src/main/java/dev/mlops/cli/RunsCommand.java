@@ -38,19 +38,20 @@ public final class RunsCommand extends PlatformCommand {
                   JOIN BATCH_JOB_INSTANCE i ON i.JOB_INSTANCE_ID = e.JOB_INSTANCE_ID
                   LEFT JOIN mlops_run_result r ON r.job_execution_id = e.JOB_EXECUTION_ID
                  WHERE (CAST(? AS VARCHAR) IS NULL OR i.JOB_NAME = ?)
+                   AND (CAST(? AS VARCHAR) IS NULL OR EXISTS (SELECT 1 FROM BATCH_JOB_EXECUTION_PARAMS p
+                        WHERE p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID AND p.PARAMETER_NAME = 'model' AND p.PARAMETER_VALUE = ?))
                  ORDER BY e.JOB_EXECUTION_ID DESC
                  LIMIT ?""";
         int shown = 0;
         try (Connection c = platform.metadata().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, job);
             ps.setString(2, job);
-            ps.setInt(3, model == null ? limit : limit * 20);
+            ps.setString(3, model);
+            ps.setString(4, model);
+            ps.setInt(5, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 out().printf("%-6s %-10s %-14s %-10s %-3s %-9s %-4s %7s  %s%n", "EXEC", "JOB", "MODEL", "DATE", "RUN", "STATUS", "EXIT", "SECONDS", "SUMMARY");
-                while (rs.next() && shown < limit) {
-                    if (model != null && !model.equals(rs.getString("MODEL"))) {
-                        continue;
-                    }
+                while (rs.next()) {
                     LocalDateTime start = rs.getObject("START_TIME", LocalDateTime.class);
                     LocalDateTime end = rs.getObject("END_TIME", LocalDateTime.class);
                     String secs = start != null && end != null ? String.format("%.1f", Duration.between(start, end).toMillis() / 1000.0) : "-";
