@@ -1,9 +1,7 @@
 package dev.mlops.ingest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.mlops.core.json.Json;
 import dev.mlops.core.lake.Manifest;
 import java.util.List;
 import java.util.Map;
@@ -34,25 +32,16 @@ public record StagedDataset(
         notes = notes == null ? List.of() : notes;
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
     public static StagedDataset noInput(String dataset, String note) {
         return new StagedDataset(dataset, Status.NO_INPUT, 0, 0, List.of(), Map.of(), Map.of(), List.of(note), null, null);
     }
 
     public String toJson() {
-        try {
-            return JSON.writeValueAsString(this);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return Json.write(this);
     }
 
     public static StagedDataset fromJson(String json) {
-        try {
-            return JSON.readValue(json, StagedDataset.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("unreadable staged dataset: " + e.getOriginalMessage(), e);
-        }
+        return Json.read(json, StagedDataset.class);
     }
 }

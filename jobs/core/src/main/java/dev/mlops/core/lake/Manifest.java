@@ -1,11 +1,7 @@
 package dev.mlops.core.lake;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.mlops.core.json.Json;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
@@ -40,26 +36,13 @@ public record Manifest(
     public record Run(String job, long jobInstanceId, long jobExecutionId, String codeVersion, String specHash) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
     public String toJson() {
-        try {
-            return JSON.writeValueAsString(this);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return Json.writePretty(this);
     }
 
     public static Manifest fromJson(String json) {
-        try {
-            return JSON.readValue(json, Manifest.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("unreadable manifest: " + e.getOriginalMessage(), e);
-        }
+        return Json.read(json, Manifest.class);
     }
 
     public static Path pathIn(Path partition) {

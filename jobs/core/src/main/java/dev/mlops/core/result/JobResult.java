@@ -1,11 +1,7 @@
 package dev.mlops.core.result;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.mlops.core.json.Json;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
@@ -34,24 +30,12 @@ public record JobResult(
         Instant finishedAt,
         double durationSeconds) {
 
-    static final ObjectMapper JSON = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
     public String toJson() {
-        try {
-            return JSON.writeValueAsString(this);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return Json.write(this);
     }
 
     public static JobResult fromJson(String json) {
-        try {
-            return JSON.readValue(json, JobResult.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not a job result: " + e.getOriginalMessage(), e);
-        }
+        return Json.read(json, JobResult.class);
     }
 }
