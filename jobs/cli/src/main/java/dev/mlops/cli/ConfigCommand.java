@@ -32,6 +32,7 @@ public final class ConfigCommand implements Callable<Integer> {
         line(out, c, "lake.uri", c.lakeUri().toString());
         line(out, c, "landing.uri", c.landingUri().toString());
         line(out, c, "metadata.jdbc_url", c.metadata().map(Object::toString).orElse("(embedded PostgreSQL under " + c.home().resolve("postgres") + ")"));
+        line(out, c, "postgres.port", c.embeddedPostgres() ? (c.postgresPort() == 0 ? "0 (any free port)" : Integer.toString(c.postgresPort())) : "(not used)");
         c.connections().forEach((name, t) -> line(out, c, "connections." + name + ".jdbc_url", t.toString()));
         line(out, c, "spark.master", c.sparkMaster());
         c.sparkConf().forEach((k, v) -> line(out, c, "spark.conf." + k, v));

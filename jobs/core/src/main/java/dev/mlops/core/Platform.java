@@ -160,7 +160,7 @@ public final class Platform implements AutoCloseable {
     }
 
     public ResultSink results() {
-        return new ResultSink(config.resultsDir(), config.resultPath(), metadata());
+        return new ResultSink(config.resultsDir(), config.resultPath(), this::metadata);
     }
 
     @Override

@@ -75,12 +75,14 @@ final class DatasetStager {
                 ? readFiles(name, spec, files, date)
                 : readJdbc(name, spec, (JdbcSource) spec.source(), date);
         if (read == null) {
-            String where = spec.source() instanceof FilesSource f ? landing.root() + "/" + f.pathFor(date) : "the source";
+            String expected = spec.source() instanceof FilesSource f
+                    ? f.format().specName() + " files in " + landing.root() + "/" + f.pathFor(date)
+                    : "new rows in " + ((JdbcSource) spec.source()).table() + " for " + date;
             if (spec.required()) {
                 throw JobException.dataContract("dataset '" + name + "' is required but has no input for " + date
-                        + ": expected " + ((FilesSource) spec.source()).format().specName() + " files in " + where);
+                        + ": expected " + expected);
             }
-            return StagedDataset.noInput(name, "no input files in " + where);
+            return StagedDataset.noInput(name, "no input: expected " + expected);
         }
 
         Dataset<Row> checked = RowValidator.validate(read.strings, spec.columns()).persist(StorageLevel.MEMORY_AND_DISK());
@@ -278,6 +280,10 @@ final class DatasetStager {
         } catch (SQLException e) {
             throw JobException.retryable("dataset '" + name + "': cannot query " + source.table() + " at " + target + ": " + e.getMessage(), e);
         }
+        if (rows == 0) {
+            // no change in the window: no partition for this date (the next date's window starts where the last one ended)
+            return null;
+        }
         Dataset<Row> df;
         String table = "(" + query + ") AS src";
         if (source.partitionColumn() != null && source.partitions() > 1 && rows > 0) {
@@ -291,7 +297,7 @@ final class DatasetStager {
         }
         cols.add(lit(null).cast("string").alias(RowValidator.CORRUPT));
         cols.add(lit(target.url().replaceAll("\\?.*", "") + "#" + source.table()).alias(RowValidator.SOURCE));
-        List<Manifest.InputFile> inputs = List.of(new Manifest.InputFile(target.url().replaceAll("\\?.*", "") + "#" + source.table(), rows, ""));
+        List<Manifest.InputFile> inputs = List.of(Manifest.InputFile.table(target.url().replaceAll("\\?.*", "") + "#" + source.table(), rows));
         return new Read(df.select(cols.toArray(Column[]::new)), inputs, watermark, List.of());
     }
 

@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
         exitCodeList = {
             "0:done", "1:failed, retryable (I/O, another run of the same date in progress)",
             "2:bad usage or config", "3:data contract violation (missing required column or input, type change, too many malformed rows)",
-            "100:no input for any dataset on the date"})
+            "100:no input for any dataset on the date (no landing files, no new rows in the tables)"})
 public final class IngestCommand extends PlatformCommand {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "model spec name, e.g. zone_demand")
     String model;
@@ -53,8 +53,7 @@ public final class IngestCommand extends PlatformCommand {
         boolean anyDone = false;
         for (LocalDate date : dates.dates()) {
             IngestJob job = new IngestJob(platform, spec, date, datasets, beforeStep);
-            JobResult result = RunSupport.execute(platform, new RunIdentity(IngestJob.NAME, model, date), job.scope(),
-                    job::build, job::describe, Map.of(), out(), err());
+            JobResult result = RunSupport.execute(platform, new RunIdentity(IngestJob.NAME, model, date), job, Map.of(), out(), err());
             ExitCode code = ExitCode.fromCode(result.exitCode());
             if (code != ExitCode.OK && code != ExitCode.NOTHING_TO_DO) {
                 if (dates.isRange()) {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.mlops.core.JobException;
 import dev.mlops.core.Platform;
 import dev.mlops.core.Versions;
+import dev.mlops.core.batch.BatchJob;
 import dev.mlops.core.batch.JobRunner;
 import dev.mlops.core.batch.ResultParts;
 import dev.mlops.core.batch.RunOutcome;
@@ -44,7 +45,7 @@ import org.springframework.batch.repeat.RepeatStatus;
  * quarantined rows to staging), then {@code publish} (manifests, atomic swap of every
  * partition). A retried run skips the stage steps that completed; a re-run recomputes all.
  */
-public final class IngestJob {
+public final class IngestJob implements BatchJob {
     public static final String NAME = "ingest";
     private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
     static final String CONTEXT_PREFIX = "staged.";
@@ -68,10 +69,12 @@ public final class IngestJob {
         datasets.forEach(d -> spec.spec().dataset(d));
     }
 
+    @Override
     public String scope() {
         return datasets.size() == spec.spec().datasets().size() ? "all" : String.join(",", datasets);
     }
 
+    @Override
     public Job build(JobMetrics metrics) {
         var repo = platform.batch().jobRepository();
         SimpleJobBuilder job = null;
@@ -121,37 +124,78 @@ public final class IngestJob {
             if (s.status() != StagedDataset.Status.STAGED) {
                 continue;
             }
-            Path target = lake.partition("raw", s.dataset(), date);
-            Path stagedRaw = new Path(s.stagedRaw());
-            if (!lake.exists(stagedRaw)) {
-                // published by an earlier attempt of this same run that died after the swap
-                Manifest m = lake.readText(Manifest.pathIn(target)).map(Manifest::fromJson).orElse(null);
-                if (m != null && m.run().jobInstanceId() == instance) {
-                    continue;
-                }
-                throw JobException.retryable("staged output of " + s.dataset() + " is missing (" + stagedRaw
-                        + "); re-run the date to recompute it", null);
-            }
             Manifest.Run run = new Manifest.Run(NAME, instance, execution.getId(), Versions.codeVersion(), spec.hash());
             DatasetSpec ds = spec.spec().dataset(s.dataset());
             List<String> schema = ds.columns().stream().map(c -> c.name() + ":" + c.type().specName()).toList();
             Instant now = Instant.now();
-            lake.writeText(Manifest.pathIn(stagedRaw), new Manifest("raw/" + s.dataset(), date, spec.model(), s.rows(), s.quarantined(),
-                    schema, schemaHash(ds), s.inputs(), s.watermark(), run, now).toJson());
-            Path stagedQuarantine = new Path(s.stagedQuarantine());
-            lake.writeText(Manifest.pathIn(stagedQuarantine), new Manifest("quarantine/" + s.dataset(), date, spec.model(), s.quarantined(), 0,
-                    null, null, s.inputs(), null, run, now).toJson());
-            lake.publish(stagedQuarantine, lake.partition("quarantine", s.dataset(), date));
-            lake.publish(stagedRaw, target);
+            Path target = lake.partition("raw", s.dataset(), date);
+            publishOnce(lake, new Path(s.stagedQuarantine()), lake.partition("quarantine", s.dataset(), date), instance,
+                    new Manifest("quarantine/" + s.dataset(), date, spec.model(), s.quarantined(), 0, null, null, s.inputs(), null, run, now));
+            publishOnce(lake, new Path(s.stagedRaw()), target, instance,
+                    new Manifest("raw/" + s.dataset(), date, spec.model(), s.rows(), s.quarantined(), schema, schemaHash(ds),
+                            s.inputs(), s.watermark(), run, now));
             LOG.info("published {} ({} rows, {} quarantined)", target, s.rows(), s.quarantined());
         }
         lake.delete(stagingRoot(execution));
-        lake.deleteIfEmpty(lake.stagingParent(NAME, spec.model(), date));
+        Path parent = lake.stagingParent(NAME, spec.model(), date);
+        for (int up = 0; up < 3 && lake.deleteIfEmpty(parent); up++) {
+            parent = parent.getParent();
+        }
         if (allEmpty) {
             contribution.setExitStatus(new ExitStatus(JobRunner.NOOP, "no input for any dataset on " + date));
             execution.setExitStatus(new ExitStatus(JobRunner.NOOP, "no input for any dataset on " + date));
         }
         return RepeatStatus.FINISHED;
+    }
+
+    /**
+     * Publishes one staged directory with its manifest. Idempotent for a restarted run: if the
+     * staged directory is gone because an earlier attempt of this run already swapped it in,
+     * the target's manifest names this run and there is nothing to do.
+     */
+    private static void publishOnce(Lake lake, Path staged, Path target, long instance, Manifest manifest) {
+        if (!lake.exists(staged)) {
+            lake.recover(target);
+            if (publishedBy(lake, target) == instance) {
+                return;
+            }
+            throw JobException.retryable("staged output " + staged + " is missing and " + target
+                    + " was not published by this run; run the date again to recompute it", null);
+        }
+        lake.writeText(Manifest.pathIn(staged), manifest.toJson());
+        lake.publish(staged, target);
+    }
+
+    private static long publishedBy(Lake lake, Path partition) {
+        return lake.readText(Manifest.pathIn(partition)).map(Manifest::fromJson).map(m -> m.run().jobInstanceId()).orElse(-1L);
+    }
+
+    /**
+     * A failed run can resume only if everything its completed stage steps staged is still
+     * there (or was already published by it); otherwise the runner starts a fresh run.
+     */
+    @Override
+    public boolean resumable(JobExecution failed) {
+        long instance = failed.getJobInstance().getInstanceId();
+        Lake lake = lake();
+        for (String dataset : datasets) {
+            String key = CONTEXT_PREFIX + dataset;
+            if (!failed.getExecutionContext().containsKey(key)) {
+                continue;
+            }
+            StagedDataset s = StagedDataset.fromJson(failed.getExecutionContext().getString(key));
+            if (s.status() != StagedDataset.Status.STAGED) {
+                continue;
+            }
+            boolean raw = lake.exists(new Path(s.stagedRaw())) || publishedBy(lake, lake.partition("raw", dataset, date)) == instance;
+            boolean quarantine = lake.exists(new Path(s.stagedQuarantine()))
+                    || publishedBy(lake, lake.partition("quarantine", dataset, date)) == instance;
+            if (!raw || !quarantine) {
+                LOG.warn("staged output of {} from run instance {} is gone", dataset, instance);
+                return false;
+            }
+        }
+        return true;
     }
 
     private List<StagedDataset> staged(org.springframework.batch.item.ExecutionContext ctx) {
@@ -177,6 +221,7 @@ public final class IngestJob {
     }
 
     /** Turns a finished run into the result's counts, outputs and summary. */
+    @Override
     public ResultParts describe(RunOutcome outcome) {
         Map<String, Object> counts = new LinkedHashMap<>();
         List<String> outputs = new ArrayList<>();

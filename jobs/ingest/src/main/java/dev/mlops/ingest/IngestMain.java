@@ -4,7 +4,7 @@ import dev.mlops.core.cli.Cli;
 import dev.mlops.core.cli.PlatformFactory;
 import dev.mlops.core.logging.Logs;
 
-/** Entry point of the ingest image: {@code java -jar mlops-ingest.jar --model M --date D}. */
+/** Entry point of the ingest image: {@code java -jar mlops-ingest-runnable.jar --model M --date D}. */
 public final class IngestMain {
     private IngestMain() {
     }

@@ -52,7 +52,7 @@ record SourceFile(Path path, long bytes, String sha256, List<String> columns) {
     }
 
     Manifest.InputFile asInput() {
-        return new Manifest.InputFile(path.toString(), bytes, sha256);
+        return Manifest.InputFile.file(path.toString(), bytes, sha256);
     }
 
     private static InputStream open(FileSystem fs, Path path) throws IOException {

@@ -104,7 +104,12 @@ class IngestJobTest {
     }
 
     private JobResult result(String model, LocalDate date) throws Exception {
-        return JobResult.fromJson(Files.readString(home.resolve("results/ingest/" + model + "/" + date + ".json")));
+        return result(model, date, null);
+    }
+
+    private JobResult result(String model, LocalDate date, String dataset) throws Exception {
+        String name = dataset == null ? date + ".json" : date + "." + dataset + ".json";
+        return JobResult.fromJson(Files.readString(home.resolve("results/ingest/" + model + "/" + name)));
     }
 
     @Test
@@ -183,7 +188,7 @@ class IngestJobTest {
                 .anyMatch(r -> r.contains("is not a valid double"))
                 .anyMatch(r -> r.startsWith("malformed record"));
         assertThat(stdout).contains("quarantined");
-        JobResult r = result("trip_risk", D);
+        JobResult r = result("trip_risk", D, "trips");
         assertThat(r.decisions()).anyMatch(d -> "quarantine".equals(d.get("decision")) && "trips".equals(d.get("dataset")));
         assertThat(manifest("raw", "trips", D).quarantinedRows()).isEqualTo(quarantined);
     }
@@ -196,7 +201,7 @@ class IngestJobTest {
                 .contains("lacks required column 'zone_id' (expected int)")
                 .contains("rentals_2024-03-04_part-");
         assertThat(tp.platform().lake().exists(tp.platform().lake().partition("raw", "rentals", D))).isFalse();
-        assertThat(result("zone_demand", D).exitCode()).isEqualTo(3);
+        assertThat(result("zone_demand", D, "rentals").exitCode()).isEqualTo(3);
     }
 
     @Test
@@ -296,5 +301,53 @@ class IngestJobTest {
         assertThat(((Map<?, ?>) r.counts().get("rentals")).get("rows")).isEqualTo((int) rentals);
         assertThat(raw("rentals", D).count()).isEqualTo(rentals);
         assertThat(manifest("raw", "rentals", D).run().jobInstanceId()).isEqualTo(((Number) r.run().get("job_instance_id")).longValue());
+    }
+
+    @Test
+    void aRetryAfterACrashInsidePublishKeepsTheQuarantine() throws Exception {
+        GenerationReport gen = generate(ModelKind.TRIP_RISK, D, D, List.of(BadDay.parse(D + ":malformed")));
+        // the first attempt dies right after the quarantine partition was swapped in, before the raw one
+        AtomicBoolean once = new AtomicBoolean(true);
+        var lakeRoot = home.resolve("lake");
+        Consumer<String> crash = step -> {
+            if (step.equals("publish") && once.getAndSet(false)) {
+                // simulate the half-done publish of a previous attempt: quarantine out, raw still staged
+                throw new IllegalStateException("injected: killed during publish");
+            }
+        };
+        assertThat(ingest(crash, "--model", "trip_risk", "--date", D.toString(), "--dataset", "trips")).isEqualTo(1);
+        Path staging = Files.list(lakeRoot.resolve("_staging/ingest/trip_risk/" + D)).findFirst().orElseThrow();
+        Path stagedQuarantine = staging.resolve("trips/quarantine");
+        Path published = lakeRoot.resolve("quarantine/trips/dt=" + D);
+        Files.createDirectories(published.getParent());
+        Files.move(stagedQuarantine, published);
+        Files.writeString(published.resolve("_manifest.json"), new Manifest("quarantine/trips", D, "trip_risk", 0, 0, null, null,
+                List.of(), null, new Manifest.Run("ingest", Long.parseLong(staging.getFileName().toString()), 0, "dev", "x"),
+                java.time.Instant.now()).toJson());
+
+        assertThat(ingest("--model", "trip_risk", "--date", D.toString(), "--dataset", "trips")).as(stderr).isEqualTo(0);
+        long quarantined = quarantine("trips", D).count();
+        assertThat(quarantined).as("quarantined rows survive the retry").isGreaterThan(0);
+        assertThat(raw("trips", D).count() + quarantined).isEqualTo(gen.rowsByDataset().get("trips"));
+        assertThat(result("trip_risk", D, "trips").run()).containsEntry("restarted", true);
+    }
+
+    @Test
+    void aFailedRunWhoseStagingIsGoneStartsAFreshRun() throws Exception {
+        generate(ModelKind.ZONE_DEMAND, D, D, List.of());
+        AtomicBoolean once = new AtomicBoolean(true);
+        Consumer<String> crash = step -> {
+            if (step.equals("stage:events") && once.getAndSet(false)) {
+                throw new IllegalStateException("injected: node lost");
+            }
+        };
+        assertThat(ingest(crash, "--model", "zone_demand", "--date", D.toString())).isEqualTo(1);
+        // the staged output of the completed steps disappears (a cleaned scratch volume, a lifecycle rule...)
+        tp.platform().lake().delete(tp.platform().lake().stagingParent("ingest", "zone_demand", D));
+
+        assertThat(ingest(crash, "--model", "zone_demand", "--date", D.toString())).as(stderr).isEqualTo(0);
+        JobResult r = result("zone_demand", D);
+        assertThat(r.run()).containsEntry("restarted", false).containsEntry("run", 2);
+        assertThat(raw("rentals", D).count()).isGreaterThan(0);
     }
 }

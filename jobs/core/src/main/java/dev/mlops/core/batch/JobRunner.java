@@ -49,13 +49,22 @@ public final class JobRunner {
     }
 
     public RunOutcome run(RunIdentity id, String scope, Job job, Map<String, String> extraParameters) {
+        return run(id, scope, job, extraParameters, failed -> true);
+    }
+
+    /**
+     * @param resumable whether a failed execution can be restarted; when it cannot (its staged
+     *     output is gone), the execution is marked ABANDONED and a fresh run starts instead
+     */
+    public RunOutcome run(RunIdentity id, String scope, Job job, Map<String, String> extraParameters,
+                          java.util.function.Predicate<JobExecution> resumable) {
         try (Connection lockConnection = runtime.dataSource().getConnection()) {
             if (!tryLock(lockConnection, id)) {
                 throw new JobException(ExitCode.FAILED, "another run of " + id + " is in progress"
                         + describeRunning(id, scope) + "; not starting a second writer (retry when it has finished)");
             }
             try {
-                return runLocked(id, scope, job, extraParameters);
+                return runLocked(id, scope, job, extraParameters, resumable);
             } finally {
                 unlock(lockConnection, id);
             }
@@ -64,7 +73,8 @@ public final class JobRunner {
         }
     }
 
-    private RunOutcome runLocked(RunIdentity id, String scope, Job job, Map<String, String> extra) throws SQLException {
+    private RunOutcome runLocked(RunIdentity id, String scope, Job job, Map<String, String> extra,
+                                 java.util.function.Predicate<JobExecution> resumable) throws SQLException {
         LastExecution last = lastExecution(id, scope);
         long run;
         boolean restart;
@@ -81,6 +91,18 @@ public final class JobRunner {
         } else {
             run = last.run + 1;
             restart = false;
+        }
+        if (restart) {
+            JobExecution failed = runtime.jobExplorer().getJobExecution(last.executionId);
+            if (failed != null && !resumable.test(failed)) {
+                LOG.warn("execution {} of {} cannot be resumed (what its completed steps staged is gone); "
+                        + "marking it ABANDONED and starting a fresh run", last.executionId, id);
+                failed.setStatus(BatchStatus.ABANDONED);
+                failed.setEndTime(failed.getEndTime() == null ? LocalDateTime.now() : failed.getEndTime());
+                runtime.jobRepository().update(failed);
+                run = last.run + 1;
+                restart = false;
+            }
         }
         JobParametersBuilder params = new JobParametersBuilder()
                 .addString("model", id.model(), true)
@@ -214,12 +236,16 @@ public final class JobRunner {
         }
     }
 
-    private static void unlock(Connection c, RunIdentity id) {
+    private void unlock(Connection c, RunIdentity id) {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
             ps.setLong(1, id.lockKey());
             ps.execute();
         } catch (SQLException e) {
-            LOG.warn("releasing the lock of {} failed (it is released when the connection closes): {}", id, e.getMessage());
+            // a pooled connection would go back to the pool still holding the lock: take it out of the pool
+            LOG.warn("releasing the lock of {} failed; closing its connection to release it: {}", id, e.getMessage());
+            if (runtime.dataSource() instanceof com.zaxxer.hikari.HikariDataSource pool) {
+                pool.evictConnection(c);
+            }
         }
     }
 }

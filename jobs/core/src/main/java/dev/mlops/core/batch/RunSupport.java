@@ -14,8 +14,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
-import org.springframework.batch.core.Job;
 
 /**
  * Runs one identity of a batch job end to end: lock, launch or restart (see {@link JobRunner}),
@@ -25,15 +23,9 @@ public final class RunSupport {
     private RunSupport() {
     }
 
-    /** Builds the Spring Batch job for a run; gets the run's metrics registry. */
-    @FunctionalInterface
-    public interface JobFactory {
-        Job build(JobMetrics metrics);
-    }
-
-    public static JobResult execute(Platform platform, RunIdentity id, String scope, JobFactory factory,
-                                    Function<RunOutcome, ResultParts> describe, Map<String, String> extraParameters,
+    public static JobResult execute(Platform platform, RunIdentity id, BatchJob job, Map<String, String> extraParameters,
                                     PrintWriter out, PrintWriter err) {
+        String scope = job.scope();
         Instant started = Instant.now();
         Logs.runContext(id.job(), id.model(), id.date().toString());
         JobMetrics metrics = new JobMetrics(id);
@@ -42,8 +34,8 @@ public final class RunSupport {
             ResultParts parts;
             Map<String, Object> run = new LinkedHashMap<>();
             try {
-                outcome = new JobRunner(platform.batch()).run(id, scope, factory.build(metrics), extraParameters);
-                parts = describe.apply(outcome);
+                outcome = new JobRunner(platform.batch()).run(id, scope, job.build(metrics), extraParameters, job::resumable);
+                parts = job.describe(outcome);
                 run.put("job_instance_id", outcome.jobInstanceId());
                 run.put("job_execution_id", outcome.jobExecutionId());
                 run.put("run", outcome.run());
@@ -53,33 +45,32 @@ public final class RunSupport {
                     run.put("scope", scope);
                 }
             } catch (JobException e) {
-                outcome = null;
                 parts = new ResultParts(e.getMessage(), Map.of(), null, null, java.util.List.of(e.getMessage()));
-                return finish(platform, id, started, metrics, e.exitCode(), e.getMessage(), parts, run, null, out, err);
+                return finish(platform, id, scope, started, metrics, e.exitCode(), e.getMessage(), parts, run, null, out, err);
             }
             String message = outcome.exitCode() == ExitCode.OK ? null : outcome.message();
-            return finish(platform, id, started, metrics, outcome.exitCode(), message, parts, run, outcome.jobExecutionId(), out, err);
+            return finish(platform, id, scope, started, metrics, outcome.exitCode(), message, parts, run, outcome.jobExecutionId(), out, err);
         } finally {
             Logs.clearRunContext();
         }
     }
 
-    private static JobResult finish(Platform platform, RunIdentity id, Instant started, JobMetrics metrics, ExitCode code,
+    private static JobResult finish(Platform platform, RunIdentity id, String scope, Instant started, JobMetrics metrics, ExitCode code,
                                     String message, ResultParts parts, Map<String, Object> run, Long executionId,
                                     PrintWriter out, PrintWriter err) {
         Instant finished = Instant.now();
         double seconds = Duration.between(started, finished).toMillis() / 1000.0;
         metrics.finished(code.code(), seconds);
         String status = code.name().toLowerCase(Locale.ROOT);
-        String summary = String.format(Locale.ROOT, "%s %s %s: %s (exit %d) %s in %.1fs", id.job(), id.model(), id.date(),
-                statusWord(code), code.code(), parts.summary(), seconds);
+        String summary = String.format(Locale.ROOT, "%s %s %s: %s (exit %d)%s in %.1fs", id.job(), id.model(), id.date(),
+                statusWord(code), code.code(), parts.summary().isEmpty() ? "" : " " + parts.summary(), seconds);
         if (message != null && !parts.summary().contains(message)) {
             summary += " - " + message;
         }
         JobResult result = new JobResult(id.job(), id.model(), id.date(), status, code.code(), summary, message,
                 parts.counts(), parts.outputs(), parts.decisions(), parts.reasons(), run, Versions.codeVersion(),
                 started, finished, seconds);
-        Path file = platform.results().write(result, executionId);
+        Path file = platform.results().write(result, scope, executionId);
         metrics.publish(platform.config().pushgatewayUrl(), file.resolveSibling(id.date() + ".prom"));
         out.println(summary);
         out.flush();

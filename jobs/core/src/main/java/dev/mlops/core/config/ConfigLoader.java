@@ -56,6 +56,8 @@ public final class ConfigLoader {
 
         Map<String, String> values = new LinkedHashMap<>();
         Map<String, String> origins = new TreeMap<>();
+        origins.put("home", homeFlag != null ? "command line (--home)"
+                : env.get(HOME_ENV) != null && !env.get(HOME_ENV).isBlank() ? "env " + HOME_ENV : "default");
 
         Path configFile = configFlag != null ? configFlag
                 : env.get(CONFIG_ENV) != null && !env.get(CONFIG_ENV).isBlank() ? Paths.get(env.get(CONFIG_ENV)) : null;

@@ -34,9 +34,27 @@ public final class LocalPostgres implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts (or attaches to) the server for a home directory. */
+    /**
+     * Starts (or attaches to) the server for a home directory. Two processes starting at the
+     * same moment are serialized by a file lock, so one starts the server and the other attaches.
+     */
     public static LocalPostgres start(Path home, int port) {
         Path dataDir = home.resolve("postgres").resolve("data");
+        try {
+            Files.createDirectories(dataDir.getParent());
+        } catch (IOException e) {
+            throw JobException.retryable("cannot create " + dataDir.getParent() + ": " + e.getMessage(), e);
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dataDir.getParent().resolve(".start.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock ignored = ch.lock()) {
+            return startLocked(home, dataDir, port);
+        } catch (IOException e) {
+            throw JobException.retryable("cannot lock " + dataDir.getParent() + "/.start.lock: " + e.getMessage(), e);
+        }
+    }
+
+    private static LocalPostgres startLocked(Path home, Path dataDir, int port) {
         try {
             Integer running = runningPort(dataDir);
             if (running != null) {
@@ -60,7 +78,8 @@ public final class LocalPostgres implements AutoCloseable {
             return local;
         } catch (IOException | RuntimeException e) {
             throw JobException.retryable("cannot start the embedded PostgreSQL in " + dataDir + ": " + e.getMessage()
-                    + " (delete " + home.resolve("postgres") + " to reset local state)", e);
+                    + " (if no other mlops process uses " + home + ", deleting " + home.resolve("postgres")
+                    + " resets the local metadata)", e);
         }
     }
 

@@ -25,8 +25,10 @@ import org.apache.hadoop.fs.Path;
  *
  * <p>Writers never write into a published partition: they write a staging directory and
  * {@link #publish publish} it, which swaps it in with two renames and keeps the previous
- * partition as an underscore-prefixed backup (ignored by Spark, Hive and Athena) until the
- * swap is done. {@link #recover} restores that backup if a process died between the renames.
+ * partition as an underscore-prefixed backup without '=' (so Spark, Hive and Athena skip it)
+ * until the swap is done. Between the two renames the partition is briefly absent; if the
+ * process dies there, the next publish of that partition ({@link #recover}) restores the backup.
+ * On S3 a rename is a copy, so a publish there is not atomic (see docs/adr/0003).
  */
 public final class Lake {
     public static final String STAGING = "_staging";
@@ -123,9 +125,9 @@ public final class Lake {
     }
 
     /**
-     * Replaces {@code target} with {@code staged}. Readers see either the old or the new
-     * partition; if the process dies between the two renames, {@link #recover} (called by
-     * the next publish or read of that partition) brings the old one back.
+     * Replaces {@code target} with {@code staged}: old partition aside, new one in, old one
+     * deleted. If the process dies between the two renames, {@link #recover} (called by the
+     * next publish of that partition) brings the old one back.
      */
     public void publish(Path staged, Path target) {
         Path backup = backupOf(target);
@@ -174,8 +176,9 @@ public final class Lake {
         }
     }
 
+    /** {@code _backup_dt_2024-03-01}: underscore-prefixed and without '=', so Spark, Hive and Athena skip it. */
     static Path backupOf(Path target) {
-        return new Path(target.getParent(), BACKUP_PREFIX + target.getName());
+        return new Path(target.getParent(), BACKUP_PREFIX + target.getName().replace('=', '_'));
     }
 
     /** Published partition dates of a table, sorted. */

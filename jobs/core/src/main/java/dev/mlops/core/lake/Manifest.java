@@ -28,8 +28,16 @@ public record Manifest(
 
     public static final String FILE_NAME = "_manifest.json";
 
-    /** An input and its checksum. */
-    public record InputFile(String uri, long bytes, String sha256) {
+    /** An input: a file with its size and checksum, or a table read with its row count. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record InputFile(String uri, Long bytes, String sha256, Long rows) {
+        public static InputFile file(String uri, long bytes, String sha256) {
+            return new InputFile(uri, bytes, sha256, null);
+        }
+
+        public static InputFile table(String uri, long rows) {
+            return new InputFile(uri, null, null, rows);
+        }
     }
 
     /** The run that wrote the partition. */

@@ -27,7 +27,7 @@ public final class Logs {
         if (format == null) {
             format = System.console() != null ? "text" : "json";
         }
-        System.setProperty("log4j2.configurationFile", "json".equals(format) ? "mlops-log4j2-json.xml" : "mlops-log4j2-text.xml");
+        System.setProperty("log4j2.configurationFile", "json".equalsIgnoreCase(format.trim()) ? "mlops-log4j2-json.xml" : "mlops-log4j2-text.xml");
         AIRFLOW.forEach((env, key) -> {
             String v = System.getenv(env);
             if (v != null && !v.isBlank()) {

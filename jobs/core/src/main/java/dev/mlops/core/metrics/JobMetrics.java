@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A Micrometer registry per job run, tagged with model, job and data date. Jobs count rows in,
  * out and rejected (per dataset) and add their own meters; at the end the registry is pushed
- * to a Prometheus Pushgateway when one is configured (grouping key: job, model, data_date), and
+ * to a Prometheus Pushgateway when one is configured (grouping key: job, model, data_date; the
+ * same values as the metric tags), and
  * always written next to the run's result as Prometheus text.
  *
  * <p>Metric names: see docs/metrics.md.
@@ -53,9 +54,13 @@ public final class JobMetrics {
     }
 
     public void finished(int exitCode, double seconds) {
-        registry.gauge("mlops_job_exit_code", exitCode);
+        double finishedAt = System.currentTimeMillis() / 1000.0;
+        io.micrometer.core.instrument.Gauge.builder("mlops_job_exit_code", () -> exitCode)
+                .description("exit code of the run (0 done, 1 retryable, 2 usage, 3 data contract, 100 nothing to do)")
+                .strongReference(true).register(registry);
+        io.micrometer.core.instrument.Gauge.builder("mlops_job_last_finished_timestamp_seconds", () -> finishedAt)
+                .strongReference(true).register(registry);
         registry.timer("mlops_job_duration").record((long) (seconds * 1000), TimeUnit.MILLISECONDS);
-        registry.gauge("mlops_job_last_finished_timestamp_seconds", System.currentTimeMillis() / 1000.0);
     }
 
     public String scrape() {
@@ -79,7 +84,7 @@ public final class JobMetrics {
                     .address(url.getHost() + ":" + (url.getPort() > 0 ? url.getPort() : 9091))
                     .scheme("https".equals(url.getScheme()) ? io.prometheus.metrics.exporter.pushgateway.Scheme.HTTPS
                             : io.prometheus.metrics.exporter.pushgateway.Scheme.HTTP)
-                    .job("mlops_" + identity.job())
+                    .job(identity.job())
                     .groupingKey("model", identity.model())
                     .groupingKey("data_date", identity.date().toString())
                     .registry(registry.getPrometheusRegistry())

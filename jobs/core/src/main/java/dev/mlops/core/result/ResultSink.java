@@ -23,22 +23,25 @@ public final class ResultSink {
 
     private final Path resultsDir;
     private final Optional<Path> extraCopy;
-    private final DataSource metadata;
+    private final java.util.function.Supplier<DataSource> metadata;
 
-    public ResultSink(Path resultsDir, Optional<Path> extraCopy, DataSource metadata) {
+    /** @param metadata the metadata database, asked for only after the files are written (may return null) */
+    public ResultSink(Path resultsDir, Optional<Path> extraCopy, java.util.function.Supplier<DataSource> metadata) {
         this.resultsDir = resultsDir;
         this.extraCopy = extraCopy;
         this.metadata = metadata;
     }
 
-    public Path pathFor(String job, String model, java.time.LocalDate date) {
-        return resultsDir.resolve(job).resolve(model).resolve(date + ".json");
+    /** {@code <job>/<model>/<date>.json} for a full run, {@code <date>.<scope>.json} for a partial one (e.g. one dataset). */
+    public Path pathFor(String job, String model, java.time.LocalDate date, String scope) {
+        String name = scope == null || scope.isEmpty() || "all".equals(scope) ? date.toString() : date + "." + scope.replace(',', '+');
+        return resultsDir.resolve(job).resolve(model).resolve(name + ".json");
     }
 
     /** Writes the result; returns the local file. Failing to record a result never hides the job's own outcome. */
-    public Path write(JobResult result, Long jobExecutionId) {
+    public Path write(JobResult result, String scope, Long jobExecutionId) {
         String json = result.toJson();
-        Path file = pathFor(result.job(), result.model(), result.date());
+        Path file = pathFor(result.job(), result.model(), result.date(), scope);
         try {
             writeAtomically(file, json);
             if (extraCopy.isPresent()) {
@@ -47,13 +50,21 @@ public final class ResultSink {
         } catch (IOException e) {
             LOG.warn("could not write the result file {}: {}", file, e.getMessage());
         }
-        if (metadata != null && jobExecutionId != null) {
+        DataSource db = null;
+        if (jobExecutionId != null) {
+            try {
+                db = metadata.get();
+            } catch (RuntimeException e) {
+                LOG.warn("could not record the result in the metadata database: {}", e.getMessage());
+            }
+        }
+        if (db != null) {
             String sql = """
                     INSERT INTO mlops_run_result (job_execution_id, job_name, model, data_date, exit_code, summary, result)
                     VALUES (?, ?, ?, ?, ?, ?, CAST(? AS JSONB))
                     ON CONFLICT (job_execution_id) DO UPDATE
                        SET exit_code = EXCLUDED.exit_code, summary = EXCLUDED.summary, result = EXCLUDED.result, finished_at = now()""";
-            try (Connection c = metadata.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setLong(1, jobExecutionId);
                 ps.setString(2, result.job());
                 ps.setString(3, result.model());

@@ -62,7 +62,7 @@ class LakeTest {
     @Test
     void manifestRoundTrips() {
         Manifest m = new Manifest("raw/trips", D, "trip_risk", 10, 1, java.util.List.of("a:int"), "h",
-                java.util.List.of(new Manifest.InputFile("file:/x", 3, "abc")), java.util.Map.of("column", "updated_at"),
+                java.util.List.of(Manifest.InputFile.file("file:/x", 3, "abc")), java.util.Map.of("column", "updated_at"),
                 new Manifest.Run("ingest", 1, 2, "dev", "s"), java.time.Instant.parse("2024-03-02T00:00:00Z"));
         assertThat(Manifest.fromJson(m.toJson())).isEqualTo(m);
         assertThat(m.toJson()).contains("\"quarantined_rows\" : 1").contains("\"written_at\" : \"2024-03-02T00:00:00Z\"");

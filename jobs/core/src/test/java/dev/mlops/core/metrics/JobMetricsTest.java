@@ -41,7 +41,7 @@ class JobMetricsTest {
                     .contains("mlops_rows_out_total{data_date=\"2024-03-01\",dataset=\"rentals\",job=\"ingest\",model=\"zone_demand\"} 2561.0")
                     .contains("mlops_job_exit_code{");
             assertThat(requests).hasSize(1);
-            assertThat(requests.get(0)).startsWith("PUT /metrics/job/mlops_ingest/")
+            assertThat(requests.get(0)).startsWith("PUT /metrics/job/ingest/")
                     .contains("/model/zone_demand").contains("/data_date/2024-03-01").contains("mlops_rows_out");
         } finally {
             server.stop(0);
