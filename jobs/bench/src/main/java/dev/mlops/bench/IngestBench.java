@@ -45,8 +45,8 @@ import org.apache.spark.sql.types.StructType;
  * in the same JVM and run (the ratio is what to compare across machines, not the rows/s).
  *
  * <p>Writes {@code BENCH_ROWS} (default 10,000,000) synthetic {@code rentals} rows of
- * {@code zone_demand} as CSV into a temporary landing area, warms both paths up at 1% scale,
- * then times: baseline, ingest, baseline again. The baseline is
+ * {@code zone_demand} as CSV into a temporary landing area, warms both paths up at 1% scale
+ * (at least 20,000 rows), then times: baseline, ingest, baseline again. The baseline is
  * {@code spark.read().option("header","true").schema(typed).csv(dir).write().parquet(out)}; the
  * candidate is the real ingest job (Spring Batch, embedded PostgreSQL metadata, staging,
  * quarantine, manifests, publish) for dataset {@code rentals} only. Prints a table, writes
@@ -58,6 +58,7 @@ public final class IngestBench {
     static final LocalDate DATE = LocalDate.of(2024, 3, 4);
     static final LocalDate WARMUP_DATE = DATE.minusDays(1);
     static final long DEFAULT_ROWS = 10_000_000L;
+    static final long WARMUP_MIN_ROWS = 20_000L;
     static final int FILES = 8;
     static final long SEED = 20240304L;
 
@@ -162,7 +163,8 @@ public final class IngestBench {
         }
         StructType typed = typedSchema(rentals);
 
-        long warmRows = Math.max(1000, rows / 100);
+        // 1% of the rows, but at least 20,000 (a smaller warm-up leaves the JIT cold and the first baseline run 2x slow)
+        long warmRows = Math.min(rows, Math.max(WARMUP_MIN_ROWS, rows / 100));
         long t0 = System.nanoTime();
         RentalsCsv.Written warm = RentalsCsv.write(landing.resolve(DATASET).resolve(WARMUP_DATE.toString()), WARMUP_DATE, warmRows, FILES, SEED + 1);
         RentalsCsv.Written data = RentalsCsv.write(landing.resolve(DATASET).resolve(DATE.toString()), DATE, rows, FILES, SEED);
@@ -182,7 +184,7 @@ public final class IngestBench {
             spark.sparkContext().addSparkListener(activity);
             Platform platform = Platform.builder(config).spark(spark).metadata(pool).build();
 
-            // warm-up (1%): JIT, Spark codegen, class loading, Flyway/Spring Batch first use
+            // warm-up: JIT, Spark codegen, class loading, Spring Batch's first use of the metadata database
             System.err.println("bench: warm-up at " + warmRows + " rows");
             Timed warmBaseline = baseline(spark, typed, warm, baselineOut.resolve("warmup"), activity, heap);
             Timed warmIngest = ingest(platform, spec, WARMUP_DATE, warm, activity, heap);
@@ -192,7 +194,7 @@ public final class IngestBench {
             Timed ingest = ingest(platform, spec, DATE, data, activity, heap);
             Timed b2 = baseline(spark, typed, data, baselineOut.resolve("run2"), activity, heap);
 
-            report(config, spark, data, warm, genSeconds, warmBaseline, warmIngest, b1, ingest, b2, heap.maxHeap());
+            report(spark, data, warm, genSeconds, warmBaseline, warmIngest, b1, ingest, b2, heap.maxHeap());
             platform.close();
         } finally {
             if (spark != null) {
@@ -208,7 +210,7 @@ public final class IngestBench {
     }
 
     /** One timed run. */
-    record Timed(String what, long rows, double seconds, long peakHeap, long peakHeapAfterGc, int sparkJobs, long sparkJobMs,
+    record Timed(String what, long rows, double seconds, double cpuSeconds, long peakHeap, long peakHeapAfterGc, int sparkJobs, long sparkJobMs,
                  List<Map<String, Object>> stages, Map<String, Object> details) {
         double rowsPerSecond() {
             return rows / seconds;
@@ -228,12 +230,17 @@ public final class IngestBench {
         settle();
         activity.reset();
         heap.reset();
+        long c0 = processCpuNanos();
         long t0 = System.nanoTime();
         spark.read().option("header", "true").schema(typed).csv(in.dir().toUri().toString())
                 .write().parquet(outDir.toUri().toString());
         double s = seconds(t0);
+        double cpu = (processCpuNanos() - c0) / 1e9;
         long[] peaks = heap.peaks();
         activity.drain();
+        int jobs = activity.jobCount();
+        long jobMs = activity.jobWallMs();
+        List<Map<String, Object>> stages = activity.stagesByName();
         long written = spark.read().parquet(outDir.toUri().toString()).count();
         if (written != in.rows()) {
             throw new BenchFailure("baseline wrote " + written + " rows, expected " + in.rows());
@@ -241,7 +248,7 @@ public final class IngestBench {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("output_bytes", treeSize(outDir));
         deleteTree(outDir);
-        return new Timed("baseline", in.rows(), s, peaks[0], peaks[1], activity.jobCount(), activity.jobWallMs(), activity.stagesByName(), details);
+        return new Timed("baseline", in.rows(), s, cpu, peaks[0], peaks[1], jobs, jobMs, stages, details);
     }
 
     private Timed ingest(Platform platform, LoadedSpec spec, LocalDate date, RentalsCsv.Written in, SparkActivity activity, HeapSampler heap) {
@@ -250,13 +257,18 @@ public final class IngestBench {
         heap.reset();
         StringWriter outText = new StringWriter();
         StringWriter errText = new StringWriter();
+        long c0 = processCpuNanos();
         long t0 = System.nanoTime();
         IngestJob job = new IngestJob(platform, spec, date, List.of(DATASET), null);
-        JobResult result = RunSupport.execute(platform, new RunIdentity(IngestJob.NAME, MODEL, date), job.scope(), job::build, job::describe,
-                Map.of(), new PrintWriter(outText, true), new PrintWriter(errText, true));
+        JobResult result = RunSupport.execute(platform, new RunIdentity(IngestJob.NAME, MODEL, date), job, Map.of(),
+                new PrintWriter(outText, true), new PrintWriter(errText, true));
         double s = seconds(t0);
+        double cpu = (processCpuNanos() - c0) / 1e9;
         long[] peaks = heap.peaks();
         activity.drain();
+        int jobs = activity.jobCount();
+        long jobMs = activity.jobWallMs();
+        List<Map<String, Object>> stages = activity.stagesByName();
         String summary = outText.toString().trim();
         if (result.exitCode() != 0) {
             throw new BenchFailure("ingest " + MODEL + " " + date + " exited " + result.exitCode() + ": " + summary
@@ -281,29 +293,33 @@ public final class IngestBench {
         details.put("quarantined_rows", quarantined);
         details.put("output_bytes", treeSize(rawPartition));
         details.put("summary", summary);
-        return new Timed("ingest", in.rows(), s, peaks[0], peaks[1], activity.jobCount(), activity.jobWallMs(), activity.stagesByName(), details);
+        return new Timed("ingest", in.rows(), s, cpu, peaks[0], peaks[1], jobs, jobMs, stages, details);
     }
 
-    private void report(PlatformConfig config, SparkSession spark, RentalsCsv.Written data, RentalsCsv.Written warm, double genSeconds,
+    private void report(SparkSession spark, RentalsCsv.Written data, RentalsCsv.Written warm, double genSeconds,
                         Timed warmBaseline, Timed warmIngest, Timed b1, Timed ingest, Timed b2, long maxHeap) throws IOException {
         Timed best = b1.seconds() <= b2.seconds() ? b1 : b2;
         String bestName = best == b1 ? "run 1" : "run 2";
         double ratio = ingest.rowsPerSecond() / best.rowsPerSecond();
         double ratioMean = ingest.rowsPerSecond() / (2 * data.rows() / (b1.seconds() + b2.seconds()));
+        double cpuRatio = Math.min(b1.cpuSeconds(), b2.cpuSeconds()) / ingest.cpuSeconds();
         int cores = Runtime.getRuntime().availableProcessors();
 
         out.printf(Locale.ROOT, "%nIngest benchmark: %s/%s, %,d rows in %d CSV files (%s), %,d malformed (%.2f%%)%n",
                 MODEL, DATASET, data.rows(), data.files().size(), mb(data.bytes()), data.malformed(), 100.0 * data.malformed() / data.rows());
         out.printf(Locale.ROOT, "Spark %s, master %s, %d cores, max heap %s; warm-up at %,d rows first%n%n",
                 spark.version(), spark.sparkContext().master(), cores, mb(maxHeap), warm.rows());
-        out.printf(Locale.ROOT, "%-22s %12s %9s %12s %11s%n", "run", "rows", "seconds", "rows/s", "peak heap");
+        out.printf(Locale.ROOT, "%-22s %12s %9s %12s %9s %11s%n", "run", "rows", "seconds", "rows/s", "cpu s", "peak heap");
         for (Timed t : List.of(b1, ingest, b2)) {
             String name = t == b1 ? "baseline (run 1)" : t == b2 ? "baseline (run 2)" : "ingest";
-            out.printf(Locale.ROOT, "%-22s %,12d %9.2f %,12.0f %11s%n", name, t.rows(), t.seconds(), t.rowsPerSecond(), mb(t.peakHeap()));
+            out.printf(Locale.ROOT, "%-22s %,12d %9.2f %,12.0f %9.1f %11s%n", name, t.rows(), t.seconds(), t.rowsPerSecond(), t.cpuSeconds(),
+                    mb(t.peakHeap()));
         }
         out.printf(Locale.ROOT, "%nbaseline used for the ratio: the better of 2 runs (%s, %.2fs); runs differ by %.0f%%%n",
                 bestName, best.seconds(), 100 * Math.abs(b1.seconds() - b2.seconds()) / Math.min(b1.seconds(), b2.seconds()));
         out.printf(Locale.ROOT, "ingest/baseline throughput ratio = %.2f   (against the mean of both baseline runs: %.2f)%n", ratio, ratioMean);
+        out.printf(Locale.ROOT, "ingest/baseline CPU-time ratio = %.2f   (baseline CPU s / ingest CPU s, less sensitive to other load on the machine)%n",
+                cpuRatio);
         out.printf(Locale.ROOT, "peak heap used (sampled every 50 ms, incl. uncollected garbage): baseline %s, ingest %s; "
                 + "after GC: baseline %s, ingest %s%n", mb(best.peakHeap()), mb(ingest.peakHeap()), mb(best.peakHeapAfterGc()), mb(ingest.peakHeapAfterGc()));
         out.printf(Locale.ROOT, "ingest: %s%n", ingest.details().get("summary"));
@@ -348,6 +364,7 @@ public final class IngestBench {
         json.put("ingest_rows_per_second", Math.round(ingest.rowsPerSecond()));
         json.put("ratio", Math.round(ratio * 1000) / 1000.0);
         json.put("ratio_vs_mean_baseline", Math.round(ratioMean * 1000) / 1000.0);
+        json.put("cpu_time_ratio", Math.round(cpuRatio * 1000) / 1000.0);
         Map<String, Object> warmup = new LinkedHashMap<>();
         warmup.put("baseline_seconds", round(warmBaseline.seconds()));
         warmup.put("ingest_seconds", round(warmIngest.seconds()));
@@ -366,6 +383,7 @@ public final class IngestBench {
         m.put("rows", t.rows());
         m.put("seconds", round(t.seconds()));
         m.put("rows_per_second", Math.round(t.rowsPerSecond()));
+        m.put("process_cpu_seconds", round(t.cpuSeconds()));
         m.put("peak_heap_used_bytes", t.peakHeap());
         m.put("peak_heap_after_gc_bytes", t.peakHeapAfterGc());
         m.put("spark_jobs", t.sparkJobs());
@@ -397,6 +415,14 @@ public final class IngestBench {
             return n.longValue();
         }
         throw new BenchFailure("the ingest result has no row count (got " + o + ")");
+    }
+
+    /** CPU time of this JVM, all threads (Spark tasks, GC, driver); -1 when the JVM does not tell. */
+    private static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     private static double seconds(long startNanos) {

@@ -13,9 +13,11 @@ import java.util.function.UnaryOperator;
  * @param typeChange      how a value of {@code typeColumn} becomes text
  * @param timestampColumn column that gets an unparsable timestamp in malformed rows
  * @param numberColumn    double column that gets "n/a" in malformed rows
+ * @param rangeColumn     double column that gets {@code rangeValue} in out-of-range rows
+ * @param rangeValue      the impossible value
  */
 record BadData(String dataset, String missingColumn, String typeColumn, UnaryOperator<Object> typeChange,
-               String timestampColumn, String numberColumn) {
+               String timestampColumn, String numberColumn, String rangeColumn, double rangeValue) {
 
     /** Share of rows garbled on a malformed day. */
     static final double MALFORMED_SHARE = 0.01;
@@ -34,7 +36,32 @@ record BadData(String dataset, String missingColumn, String typeColumn, UnaryOpe
                 }
             }
             case MALFORMED -> malform(table, Rng.of(seed, "bad", dataset, date));
+            case OUT_OF_RANGE -> {
+                int c = table.indexOf(rangeColumn);
+                for (int i : pick(table.rows.size(), Rng.of(seed, "range", dataset, date))) {
+                    table.rows.get(i).values[c] = rangeValue;
+                }
+            }
         }
+    }
+
+    /** Distinct row indexes, {@link #MALFORMED_SHARE} of the rows (at least one). */
+    private static int[] pick(int n, Rng rng) {
+        if (n == 0) {
+            return new int[0];
+        }
+        int count = (int) Math.max(1, Math.round(n * MALFORMED_SHARE));
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+        }
+        for (int j = 0; j < count; j++) {
+            int k = j + rng.nextInt(n - j);
+            int t = idx[j];
+            idx[j] = idx[k];
+            idx[k] = t;
+        }
+        return java.util.Arrays.copyOf(idx, count);
     }
 
     private void malform(Table table, Rng rng) {

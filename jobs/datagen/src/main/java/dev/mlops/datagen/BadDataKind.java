@@ -11,7 +11,12 @@ public enum BadDataKind {
     /** The entity column ({@code zone_id} in rentals, {@code vehicle_id} in trips) is missing from the files. */
     MISSING_COLUMN("missing_column"),
     /** A numeric column is written as text in every row ({@code distance_km} "12.5 km", {@code max_speed_kph} "fast"/"slow"). */
-    TYPE_CHANGE("type_change");
+    TYPE_CHANGE("type_change"),
+    /**
+     * About 1% of the rows carry a well-formed but impossible value ({@code max_speed_kph} 412.0, {@code price_eur}
+     * -9.99): the files parse, so ingest accepts them; the data contract checks of validate must stop the day.
+     */
+    OUT_OF_RANGE("out_of_range");
 
     private final String cliName;
 

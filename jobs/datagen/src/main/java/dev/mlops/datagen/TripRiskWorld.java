@@ -291,5 +291,5 @@ final class TripRiskWorld {
 
     /** Bad-data targets of the trips files; the type change writes "fast"/"slow" from the (kph) reported value. */
     static final BadData TRIPS_BAD_DATA = new BadData("trips", "vehicle_id", "max_speed_kph",
-            v -> v == null ? null : ((Double) v) >= 90 ? "fast" : "slow", "start_ts", "avg_speed_kph");
+            v -> v == null ? null : ((Double) v) >= 90 ? "fast" : "slow", "start_ts", "avg_speed_kph", "max_speed_kph", 412.0);
 }

@@ -327,5 +327,5 @@ final class ZoneDemandWorld {
 
     /** Bad-data targets of the rentals files. */
     static final BadData RENTALS_BAD_DATA = new BadData("rentals", "zone_id", "distance_km",
-            v -> v == null ? null : v + " km", "start_ts", "duration_min");
+            v -> v == null ? null : v + " km", "start_ts", "duration_min", "price_eur", -9.99);
 }

@@ -49,7 +49,7 @@ class OptionsTest {
         assertThatThrownBy(() -> BadDay.parse("2024-03-05:garbage"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("bad --bad-day '2024-03-05:garbage': expected YYYY-MM-DD:KIND with KIND one of "
-                        + "malformed, missing_column, type_change");
+                        + "malformed, missing_column, type_change, out_of_range");
         assertThatThrownBy(() -> BadDay.parse("05.03.2024:malformed"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'05.03.2024:malformed'").hasMessageContaining("YYYY-MM-DD:KIND");
@@ -67,7 +67,7 @@ class OptionsTest {
                 .hasMessageContaining("demand_shift, speed_mph");
         assertThatThrownBy(() -> BadDataKind.fromName("broken"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'broken'")
-                .hasMessageContaining("malformed, missing_column, type_change");
+                .hasMessageContaining("malformed, missing_column, type_change, out_of_range");
     }
 
     @Test

@@ -43,7 +43,7 @@ import org.springframework.batch.repeat.RepeatStatus;
  * The ingest job for one model and data date, as a Spring Batch job:
  * one {@code stage:<dataset>} step per dataset (read, enforce the schema, write valid and
  * quarantined rows to staging), then {@code publish} (manifests, atomic swap of every
- * partition). A retried run skips the stage steps that completed; a re-run recomputes all.
+ * partition: {@code raw/<dataset>/dt=<date>/} and {@code quarantine/<dataset>/dt=<date>/stage=ingest/}). A retried run skips the stage steps that completed; a re-run recomputes all.
  */
 public final class IngestJob implements BatchJob {
     public static final String NAME = "ingest";
@@ -129,7 +129,7 @@ public final class IngestJob implements BatchJob {
             List<String> schema = ds.columns().stream().map(c -> c.name() + ":" + c.type().specName()).toList();
             Instant now = Instant.now();
             Path target = lake.partition("raw", s.dataset(), date);
-            publishOnce(lake, new Path(s.stagedQuarantine()), lake.partition("quarantine", s.dataset(), date), instance,
+            publishOnce(lake, new Path(s.stagedQuarantine()), lake.partition("quarantine", s.dataset(), date, "stage", NAME), instance,
                     new Manifest("quarantine/" + s.dataset(), date, spec.model(), s.quarantined(), 0, null, null, s.inputs(), null, run, now));
             publishOnce(lake, new Path(s.stagedRaw()), target, instance,
                     new Manifest("raw/" + s.dataset(), date, spec.model(), s.rows(), s.quarantined(), schema, schemaHash(ds),
@@ -189,7 +189,7 @@ public final class IngestJob implements BatchJob {
             }
             boolean raw = lake.exists(new Path(s.stagedRaw())) || publishedBy(lake, lake.partition("raw", dataset, date)) == instance;
             boolean quarantine = lake.exists(new Path(s.stagedQuarantine()))
-                    || publishedBy(lake, lake.partition("quarantine", dataset, date)) == instance;
+                    || publishedBy(lake, lake.partition("quarantine", dataset, date, "stage", NAME)) == instance;
             if (!raw || !quarantine) {
                 LOG.warn("staged output of {} from run instance {} is gone", dataset, instance);
                 return false;
@@ -247,7 +247,7 @@ public final class IngestJob implements BatchJob {
             if (s.status() == StagedDataset.Status.STAGED) {
                 outputs.add(lake().partition("raw", dataset, date).toString());
                 if (s.quarantined() > 0) {
-                    outputs.add(lake().partition("quarantine", dataset, date).toString());
+                    outputs.add(lake().partition("quarantine", dataset, date, "stage", NAME).toString());
                     Map<String, Object> d = new LinkedHashMap<>();
                     d.put("decision", "quarantine");
                     d.put("dataset", dataset);

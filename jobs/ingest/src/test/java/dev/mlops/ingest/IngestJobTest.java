@@ -181,7 +181,8 @@ class IngestJobTest {
         long quarantined = bad.count();
         assertThat(quarantined).isGreaterThan(0);
         assertThat(good + quarantined).isEqualTo(gen.rowsByDataset().get("trips"));
-        assertThat(bad.columns()).contains("trip_id", "_reasons", "_source_file", "_raw_record");
+        assertThat(bad.columns()).contains("trip_id", "_reasons", "_source_file", "_raw_record", "stage");
+        assertThat(bad.filter("stage <> 'ingest'").count()).isZero();
         assertThat(bad.filter("size(_reasons) = 0").count()).isZero();
         List<String> reasons = bad.selectExpr("explode(_reasons)").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
         assertThat(reasons).anyMatch(r -> r.contains("is not a valid timestamp"))
@@ -318,7 +319,7 @@ class IngestJobTest {
         assertThat(ingest(crash, "--model", "trip_risk", "--date", D.toString(), "--dataset", "trips")).isEqualTo(1);
         Path staging = Files.list(lakeRoot.resolve("_staging/ingest/trip_risk/" + D)).findFirst().orElseThrow();
         Path stagedQuarantine = staging.resolve("trips/quarantine");
-        Path published = lakeRoot.resolve("quarantine/trips/dt=" + D);
+        Path published = lakeRoot.resolve("quarantine/trips/dt=" + D + "/stage=ingest");
         Files.createDirectories(published.getParent());
         Files.move(stagedQuarantine, published);
         Files.writeString(published.resolve("_manifest.json"), new Manifest("quarantine/trips", D, "trip_risk", 0, 0, null, null,

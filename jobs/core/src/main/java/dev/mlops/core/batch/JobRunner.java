@@ -28,8 +28,10 @@ import org.springframework.batch.core.StepExecution;
  * <ul>
  *   <li>two runs of one identity never both write: a PostgreSQL advisory lock is held for the
  *       whole run, and the second run fails fast (exit 1, retry later);</li>
- *   <li>a retry after a failure restarts the failed job instance, so completed steps are not
- *       redone; an execution left "STARTED" by a dead process is marked failed first;</li>
+ *   <li>a retry after a retryable failure (exit 1) restarts the failed job instance, so completed
+ *       steps are not redone; an execution left "STARTED" by a dead process is marked failed first;</li>
+ *   <li>after a usage or data contract failure (exit 2 or 3) the next run is a fresh instance:
+ *       the input or config has been fixed since, so nothing staged by the failed run is reused;</li>
  *   <li>a run after a completed one is an explicit re-run: a new instance that recomputes and
  *       replaces the outputs.</li>
  * </ul>
@@ -40,6 +42,8 @@ public final class JobRunner {
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
     /** Exit status a job sets when it found nothing to do (maps to exit 100). */
     public static final String NOOP = "NOOP";
+    /** Exit-status prefix recording, on a failed execution, that it must not be resumed. */
+    static final String NOT_RESUMABLE = "FAILED_NOT_RESUMABLE";
     private static final Set<BatchStatus> RUNNING = Set.of(BatchStatus.STARTING, BatchStatus.STARTED, BatchStatus.STOPPING, BatchStatus.UNKNOWN);
 
     private final BatchRuntime runtime;
@@ -85,21 +89,23 @@ public final class JobRunner {
             markAbandoned(last.executionId);
             run = last.run;
             restart = true;
-        } else if (last.status == BatchStatus.FAILED || last.status == BatchStatus.STOPPED) {
+        } else if ((last.status == BatchStatus.FAILED || last.status == BatchStatus.STOPPED)
+                && !last.exitCode.startsWith(NOT_RESUMABLE)) {
             run = last.run;
             restart = true;
         } else {
             run = last.run + 1;
             restart = false;
         }
+        if (last != null && last.exitCode.startsWith(NOT_RESUMABLE)) {
+            abandon(last.executionId, "its failure (bad usage or data contract) needs fresh input, not a resume");
+        }
         if (restart) {
             JobExecution failed = runtime.jobExplorer().getJobExecution(last.executionId);
             if (failed != null && !resumable.test(failed)) {
                 LOG.warn("execution {} of {} cannot be resumed (what its completed steps staged is gone); "
                         + "marking it ABANDONED and starting a fresh run", last.executionId, id);
-                failed.setStatus(BatchStatus.ABANDONED);
-                failed.setEndTime(failed.getEndTime() == null ? LocalDateTime.now() : failed.getEndTime());
-                runtime.jobRepository().update(failed);
+                abandon(last.executionId, "its staged output is gone");
                 run = last.run + 1;
                 restart = false;
             }
@@ -119,6 +125,17 @@ public final class JobRunner {
             throw JobException.retryable("cannot launch " + id + ": " + e.getMessage(), e);
         }
         return outcome(id, run, restart, execution);
+    }
+
+    private void abandon(long executionId, String why) {
+        JobExecution e = runtime.jobExplorer().getJobExecution(executionId);
+        if (e == null || e.getStatus() == BatchStatus.ABANDONED) {
+            return;
+        }
+        LOG.info("execution {} is not resumed ({}); starting a fresh run", executionId, why);
+        e.setStatus(BatchStatus.ABANDONED);
+        e.setEndTime(e.getEndTime() == null ? LocalDateTime.now() : e.getEndTime());
+        runtime.jobRepository().update(e);
     }
 
     private RunOutcome outcome(RunIdentity id, long run, boolean restarted, JobExecution execution) {
@@ -142,6 +159,12 @@ public final class JobRunner {
                 code = decisive.exitCode();
                 message = decisive.getMessage();
                 LOG.warn("{} failed: {}", id, message);
+                if (code == ExitCode.USAGE || code == ExitCode.DATA_CONTRACT) {
+                    // remember on the execution that a later run must start fresh
+                    execution.setExitStatus(new ExitStatus(NOT_RESUMABLE + "_" + code.name(),
+                            execution.getExitStatus().getExitDescription()));
+                    runtime.jobRepository().update(execution);
+                }
             } else if (!failures.isEmpty()) {
                 Throwable t = failures.get(0);
                 message = t.getClass().getSimpleName() + ": " + t.getMessage();
@@ -158,12 +181,12 @@ public final class JobRunner {
                 execution.getStatus(), code, message, execution.getExecutionContext(), steps);
     }
 
-    private record LastExecution(long executionId, BatchStatus status, long run) {
+    private record LastExecution(long executionId, BatchStatus status, long run, String exitCode) {
     }
 
     private LastExecution lastExecution(RunIdentity id, String scope) throws SQLException {
         String sql = """
-                SELECT e.JOB_EXECUTION_ID, e.STATUS,
+                SELECT e.JOB_EXECUTION_ID, e.STATUS, e.EXIT_CODE,
                        (SELECT p.PARAMETER_VALUE FROM BATCH_JOB_EXECUTION_PARAMS p
                          WHERE p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID AND p.PARAMETER_NAME = 'run') AS RUN
                   FROM BATCH_JOB_EXECUTION e
@@ -186,7 +209,8 @@ public final class JobRunner {
                 if (!rs.next()) {
                     return null;
                 }
-                return new LastExecution(rs.getLong(1), BatchStatus.valueOf(rs.getString(2)), Long.parseLong(rs.getString(3)));
+                return new LastExecution(rs.getLong(1), BatchStatus.valueOf(rs.getString(2)), Long.parseLong(rs.getString("RUN")),
+                        rs.getString(3) == null ? "" : rs.getString(3));
             }
         }
     }

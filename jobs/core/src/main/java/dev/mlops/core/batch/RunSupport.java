@@ -71,7 +71,7 @@ public final class RunSupport {
                 parts.counts(), parts.outputs(), parts.decisions(), parts.reasons(), run, Versions.codeVersion(),
                 started, finished, seconds);
         Path file = platform.results().write(result, scope, executionId);
-        metrics.publish(platform.config().pushgatewayUrl(), file.resolveSibling(id.date() + ".prom"));
+        metrics.publish(platform.config().pushgatewayUrl(), file.resolveSibling(file.getFileName().toString().replaceAll("\\.json$", ".prom")));
         out.println(summary);
         out.flush();
         if (message != null && code != ExitCode.OK && code != ExitCode.NOTHING_TO_DO) {

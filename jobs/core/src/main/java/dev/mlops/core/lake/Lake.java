@@ -65,6 +65,20 @@ public final class Lake {
         return new Path(table(area, table), partitionName(date));
     }
 
+    /** A sub-partition {@code <root>/<area>/<table>/dt=<date>/<key>=<value>} (e.g. quarantine's stage). */
+    public Path partition(String area, String table, LocalDate date, String key, String value) {
+        return new Path(partition(area, table, date), key + "=" + value);
+    }
+
+    /** A path under the root from plain segments. */
+    public Path path(String... segments) {
+        Path p = root;
+        for (String s : segments) {
+            p = new Path(p, s);
+        }
+        return p;
+    }
+
     public static String partitionName(LocalDate date) {
         return "dt=" + date;
     }

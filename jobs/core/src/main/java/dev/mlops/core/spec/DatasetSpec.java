@@ -13,7 +13,7 @@ import java.util.Set;
  * share of malformed rows above which the day is rejected (exit 3) instead of quarantined.
  */
 public record DatasetSpec(String description, Boolean required, String eventTime, Double maxQuarantineRatio,
-                          SourceSpec source, List<ColumnSpec> columns) {
+                          SourceSpec source, List<ColumnSpec> columns, List<CheckSpec> checks, List<AnomalySpec> anomalies) {
     public static final double DEFAULT_MAX_QUARANTINE_RATIO = 0.05;
 
     public DatasetSpec {
@@ -28,6 +28,31 @@ public record DatasetSpec(String description, Boolean required, String eventTime
         for (int i = 0; i < columns.size(); i++) {
             check(seen.add(columns.get(i).name()), "columns[" + i + "].name",
                     "expected unique column names, '" + columns.get(i).name() + "' appears twice");
+        }
+        checks = checks == null ? List.of() : List.copyOf(checks);
+        anomalies = anomalies == null ? List.of() : List.copyOf(anomalies);
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < checks.size(); i++) {
+            CheckSpec c = checks.get(i);
+            for (String col : c.referencedColumns()) {
+                check(seen.contains(col), "checks[" + i + "].column", "expected one of the dataset's columns " + seen + ", got '" + col + "'");
+            }
+            if (c.kind() == CheckKind.FRESHNESS) {
+                ColumnType t = columns.stream().filter(x -> x.name().equals(c.column())).findFirst().orElseThrow().type();
+                check(t == ColumnType.TIMESTAMP || t == ColumnType.DATE, "checks[" + i + "].column",
+                        "expected a timestamp or date column for a freshness check, '" + c.column() + "' is " + t.specName());
+            }
+            check(names.add(c.displayName()), "checks[" + i + "].name",
+                    "expected unique check names, '" + c.displayName() + "' appears twice (set name: to tell them apart)");
+        }
+        for (int i = 0; i < anomalies.size(); i++) {
+            AnomalySpec a = anomalies.get(i);
+            if (a.column() != null) {
+                check(seen.contains(a.column()), "anomalies[" + i + "].column",
+                        "expected one of the dataset's columns " + seen + ", got '" + a.column() + "'");
+            }
+            check(names.add(a.displayName()), "anomalies[" + i + "].name",
+                    "expected unique check names, '" + a.displayName() + "' appears twice");
         }
         if (eventTime != null) {
             check(seen.contains(eventTime), "event_time", "expected one of the dataset's columns " + seen + ", got '" + eventTime + "'");

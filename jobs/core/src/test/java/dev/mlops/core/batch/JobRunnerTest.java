@@ -189,4 +189,28 @@ class JobRunnerTest {
         assertThat(runner.run(id, "rentals", job("t7", record("a"), record("b")), Map.of()).run()).isEqualTo(1);
         assertThat(runner.run(id, "all", job("t7", record("a"), record("b")), Map.of()).run()).isEqualTo(2);
     }
+
+    @Test
+    void afterADataContractFailureTheNextRunStartsFresh() {
+        executed.clear();
+        RunIdentity id = new RunIdentity("t8", "m", LocalDate.of(2024, 1, 1));
+        AtomicInteger attempts = new AtomicInteger();
+        Tasklet gate = (c, ctx) -> {
+            executed.add("gate");
+            if (attempts.incrementAndGet() == 1) {
+                throw JobException.dataContract("trips.max_speed_kph: max 412.0 > 250.0");
+            }
+            return RepeatStatus.FINISHED;
+        };
+        RunOutcome failed = runner.run(id, "all", job("t8", record("check"), gate), Map.of());
+        assertThat(failed.exitCode()).isEqualTo(ExitCode.DATA_CONTRACT);
+        // the data is fixed upstream; the next run recomputes everything instead of re-gating stale results
+        RunOutcome next = runner.run(id, "all", job("t8", record("check"), gate), Map.of());
+        assertThat(next.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(next.restarted()).isFalse();
+        assertThat(next.run()).isEqualTo(2);
+        assertThat(next.stepsRun()).containsExactly("first", "second");
+        assertThat(executed).containsExactly("check", "gate", "check", "gate");
+        assertThat(runtime.jobExplorer().getJobExecution(failed.jobExecutionId()).getStatus()).isEqualTo(BatchStatus.ABANDONED);
+    }
 }

@@ -1,0 +1,396 @@
+package dev.mlops.validate;
+
+import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.array_compact;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.when;
+
+import dev.mlops.core.JobException;
+import dev.mlops.core.Platform;
+import dev.mlops.core.Versions;
+import dev.mlops.core.batch.BatchJob;
+import dev.mlops.core.batch.JobRunner;
+import dev.mlops.core.batch.ResultParts;
+import dev.mlops.core.batch.RunOutcome;
+import dev.mlops.core.db.Locks;
+import dev.mlops.core.lake.Lake;
+import dev.mlops.core.lake.Manifest;
+import dev.mlops.core.metrics.JobMetrics;
+import dev.mlops.core.spec.ColumnSpec;
+import dev.mlops.core.spec.DatasetSpec;
+import dev.mlops.core.spec.LoadedSpec;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.Job;
+import org.springframework.batch.core.JobExecution;
+import org.springframework.batch.core.Step;
+import org.springframework.batch.core.StepContribution;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.job.builder.SimpleJobBuilder;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.repeat.RepeatStatus;
+
+/**
+ * The validate job for one model and data date: {@code check:<dataset>} steps (one Deequ
+ * verification per dataset partition, metric history, row-level quarantine, all staged), then
+ * {@code publish} (dq_results, quarantine, and validated/ for datasets without error
+ * failures), then {@code gate} (exit 3 listing every failed error-level check).
+ *
+ * <p>Downstream jobs read {@code validated/<dataset>/dt=<date>/}: the rows that passed.
+ */
+public final class ValidateJob implements BatchJob {
+    public static final String NAME = "validate";
+    static final String CONTEXT_PREFIX = "validated.";
+    static final StructType RESULTS_SCHEMA = new StructType()
+            .add("model", DataTypes.StringType)
+            .add("check", DataTypes.StringType)
+            .add("kind", DataTypes.StringType)
+            .add("constraint", DataTypes.StringType)
+            .add("severity", DataTypes.StringType)
+            .add("status", DataTypes.StringType)
+            .add("metric", DataTypes.StringType)
+            .add("value", DataTypes.DoubleType)
+            .add("message", DataTypes.StringType)
+            .add("job_instance_id", DataTypes.LongType);
+    private static final Logger LOG = LoggerFactory.getLogger(ValidateJob.class);
+
+    private final Platform platform;
+    private final LoadedSpec spec;
+    private final LocalDate date;
+    private final List<String> datasets;
+    private final Consumer<String> beforeStep;
+
+    public ValidateJob(Platform platform, LoadedSpec spec, LocalDate date, List<String> datasets, Consumer<String> beforeStep) {
+        this.platform = requireNonNull(platform, "platform is null");
+        this.spec = requireNonNull(spec, "spec is null");
+        this.date = requireNonNull(date, "date is null");
+        this.datasets = List.copyOf(datasets);
+        this.beforeStep = beforeStep == null ? s -> { } : beforeStep;
+        datasets.forEach(d -> spec.spec().dataset(d));
+    }
+
+    /** The datasets of a spec to validate: all, or the one named. */
+    public static List<String> datasets(LoadedSpec spec, String only) {
+        if (only == null) {
+            return new ArrayList<>(spec.spec().datasets().keySet());
+        }
+        spec.spec().dataset(only);
+        return List.of(only);
+    }
+
+    @Override
+    public String scope() {
+        return datasets.size() == spec.spec().datasets().size() ? "all" : String.join(",", datasets);
+    }
+
+    @Override
+    public Job build(JobMetrics metrics) {
+        var repo = platform.batch().jobRepository();
+        var tx = platform.batch().transactionManager();
+        SimpleJobBuilder job = null;
+        for (String dataset : datasets) {
+            Step step = new StepBuilder("check:" + dataset, repo).tasklet((c, ctx) -> check(dataset, ctx), tx).build();
+            job = job == null ? new JobBuilder(NAME, repo).start(step) : job.next(step);
+        }
+        Step publish = new StepBuilder("publish", repo).tasklet((c, ctx) -> publish(ctx, metrics), tx).build();
+        Step gate = new StepBuilder("gate", repo).tasklet(this::gate, tx).build();
+        return requireNonNull(job).next(publish).next(gate).build();
+    }
+
+    private Lake lake() {
+        return platform.lake();
+    }
+
+    private Path stagingRoot(JobExecution execution) {
+        return lake().staging(NAME, spec.model(), date, execution.getJobInstance().getInstanceId());
+    }
+
+    /** {@code <lake>/dq_metrics/<model>/<dataset>/metrics.json}: the Deequ metrics repository of a dataset. */
+    public static Path historyPath(Lake lake, String model, String dataset) {
+        return lake.path("dq_metrics", model, dataset, "metrics.json");
+    }
+
+    private RepeatStatus check(String dataset, ChunkContext context) {
+        beforeStep.accept("check:" + dataset);
+        JobExecution execution = context.getStepContext().getStepExecution().getJobExecution();
+        long instance = execution.getJobInstance().getInstanceId();
+        Lake lake = lake();
+        DatasetSpec ds = spec.spec().dataset(dataset);
+        Path raw = lake.partition("raw", dataset, date);
+        StagedValidation staged;
+        if (!lake.exists(raw)) {
+            staged = new StagedValidation(dataset, StagedValidation.Status.NO_INPUT, 0, 0, 0, List.of(), null, null, null,
+                    "no raw partition " + raw);
+        } else {
+            Path dir = new Path(stagingRoot(execution), dataset);
+            lake.delete(dir);
+            staged = verify(dataset, ds, raw, dir, instance);
+        }
+        execution.getExecutionContext().putString(CONTEXT_PREFIX + dataset, staged.toJson());
+        platform.batch().jobRepository().updateExecutionContext(execution);
+        return RepeatStatus.FINISHED;
+    }
+
+    private StagedValidation verify(String dataset, DatasetSpec ds, Path raw, Path dir, long instance) {
+        var spark = platform.spark();
+        Lake lake = lake();
+        List<Column> specColumns = ds.columns().stream().map(c -> col(c.name())).toList();
+        Dataset<Row> data = spark.read().parquet(raw.toString()).select(specColumns.toArray(Column[]::new));
+        Path validatedOut = new Path(dir, "validated");
+        Path quarantineOut = new Path(dir, "quarantine");
+        Path resultsOut = new Path(dir, "results");
+        List<CheckOutcome> outcomes = List.of();
+        Dataset<Row> good = data;
+        Dataset<Row> bad = data.filter(lit(false));
+        Dataset<Row> rowLevel = null;
+        if (!ds.checks().isEmpty() || !ds.anomalies().isEmpty()) {
+            LOG.info("validating {} ({} checks, {} anomaly checks) for {}", dataset, ds.checks().size(), ds.anomalies().size(), date);
+            DeequAdapter.Verification v = Locks.withLock(platform.metadata(), "dq_history|" + spec.model() + "|" + dataset,
+                    () -> new DeequAdapter(spark).verify(dataset, data, ds.checks(), ds.anomalies(),
+                            historyPath(lake, spec.model(), dataset).toString(), Map.of("model", spec.model(), "dataset", dataset), date));
+            outcomes = v.outcomes();
+            if (v.rowLevel() != null) {
+                List<Column> failed = new ArrayList<>();
+                for (String check : v.rowLevelChecks()) {
+                    failed.add(when(col(check).equalTo(false), lit("check '" + check + "' failed")));
+                }
+                rowLevel = v.rowLevel().withColumn("__dq_reasons", array_compact(array(failed.toArray(Column[]::new))))
+                        .persist(StorageLevel.MEMORY_AND_DISK());
+                good = rowLevel.filter(size(col("__dq_reasons")).equalTo(0)).select(specColumns.toArray(Column[]::new));
+                List<Column> q = new ArrayList<>();
+                for (ColumnSpec c : ds.columns()) {
+                    q.add(col(c.name()).cast("string").alias(c.name()));
+                }
+                q.add(col("__dq_reasons").alias("_reasons"));
+                q.add(lit(null).cast("string").alias("_source_file"));
+                q.add(lit(null).cast("string").alias("_raw_record"));
+                bad = rowLevel.filter(size(col("__dq_reasons")).gt(0)).select(q.toArray(Column[]::new));
+            }
+        }
+        try {
+            good.write().mode("overwrite").parquet(validatedOut.toString());
+            if (rowLevel == null) {
+                List<Column> q = new ArrayList<>();
+                for (ColumnSpec c : ds.columns()) {
+                    q.add(col(c.name()).cast("string").alias(c.name()));
+                }
+                q.add(array().cast("array<string>").alias("_reasons"));
+                q.add(lit(null).cast("string").alias("_source_file"));
+                q.add(lit(null).cast("string").alias("_raw_record"));
+                bad = bad.select(q.toArray(Column[]::new));
+            }
+            bad.coalesce(1).write().mode("overwrite").parquet(quarantineOut.toString());
+            List<Row> rows = new ArrayList<>();
+            for (CheckOutcome o : outcomes) {
+                rows.add(RowFactory.create(spec.model(), o.check(), o.kind(), o.constraint(), o.severity().specName(),
+                        o.passed() ? "passed" : "failed", o.metric(), o.value(), o.message(), instance));
+            }
+            spark.createDataFrame(rows, RESULTS_SCHEMA).coalesce(1).write().mode("overwrite").parquet(resultsOut.toString());
+            long passed = spark.read().parquet(validatedOut.toString()).count();
+            long quarantined = spark.read().parquet(quarantineOut.toString()).count();
+            return new StagedValidation(dataset, StagedValidation.Status.VALIDATED, passed + quarantined, passed, quarantined,
+                    outcomes, validatedOut.toString(), quarantineOut.toString(), resultsOut.toString(),
+                    ds.checks().isEmpty() && ds.anomalies().isEmpty() ? "no checks declared: passed through" : null);
+        } finally {
+            if (rowLevel != null) {
+                rowLevel.unpersist();
+            }
+        }
+    }
+
+    private RepeatStatus publish(ChunkContext context, JobMetrics metrics) {
+        beforeStep.accept("publish");
+        JobExecution execution = context.getStepContext().getStepExecution().getJobExecution();
+        long instance = execution.getJobInstance().getInstanceId();
+        Lake lake = lake();
+        Manifest.Run run = new Manifest.Run(NAME, instance, execution.getId(), Versions.codeVersion(), spec.hash());
+        Instant now = Instant.now();
+        for (StagedValidation s : staged(execution)) {
+            record(metrics, s);
+            if (s.status() != StagedValidation.Status.VALIDATED) {
+                continue;
+            }
+            List<Manifest.InputFile> inputs = List.of(Manifest.InputFile.table(lake.partition("raw", s.dataset(), date).toString(), s.rows()));
+            publishOnce(lake, new Path(s.stagedResults()), lake.path("dq_results", "dt=" + date, "dataset=" + s.dataset()), instance,
+                    new Manifest("dq_results", date, spec.model(), s.outcomes().size(), 0, null, null, inputs, null, run, now));
+            publishOnce(lake, new Path(s.stagedQuarantine()), lake.partition("quarantine", s.dataset(), date, "stage", NAME), instance,
+                    new Manifest("quarantine/" + s.dataset(), date, spec.model(), s.quarantined(), 0, null, null, inputs, null, run, now));
+            Path validated = lake.partition("validated", s.dataset(), date);
+            if (s.errors().isEmpty()) {
+                List<String> schema = spec.spec().dataset(s.dataset()).columns().stream().map(c -> c.name() + ":" + c.type().specName()).toList();
+                publishOnce(lake, new Path(s.stagedValidated()), validated, instance,
+                        new Manifest("validated/" + s.dataset(), date, spec.model(), s.passed(), s.quarantined(), schema, null, inputs, null, run, now));
+            } else {
+                // a failed day must not leave an older validated partition for downstream jobs to read
+                lake.delete(validated);
+                lake.delete(new Path(s.stagedValidated()));
+            }
+        }
+        lake.delete(stagingRoot(execution));
+        Path parent = lake.stagingParent(NAME, spec.model(), date);
+        for (int up = 0; up < 3 && lake.deleteIfEmpty(parent); up++) {
+            parent = parent.getParent();
+        }
+        return RepeatStatus.FINISHED;
+    }
+
+    private void record(JobMetrics metrics, StagedValidation s) {
+        metrics.rows("in", s.dataset(), s.rows());
+        metrics.rows("out", s.dataset(), s.passed());
+        metrics.rows("rejected", s.dataset(), s.quarantined());
+        for (CheckOutcome o : s.outcomes()) {
+            Counter.builder("mlops_dq_checks").description("data checks by outcome")
+                    .tag("dataset", s.dataset()).tag("severity", o.severity().specName()).tag("status", o.passed() ? "passed" : "failed")
+                    .register(metrics.registry()).increment();
+            if (o.value() != null) {
+                double v = o.value();
+                Gauge.builder("mlops_dq_metric", () -> v).description("the metric a data check computed")
+                        .tag("dataset", s.dataset()).tag("check", o.check()).tag("metric", o.metric() == null ? "" : o.metric())
+                        .strongReference(true).register(metrics.registry());
+            }
+        }
+    }
+
+    private RepeatStatus gate(StepContribution contribution, ChunkContext context) {
+        beforeStep.accept("gate");
+        JobExecution execution = context.getStepContext().getStepExecution().getJobExecution();
+        List<StagedValidation> staged = staged(execution);
+        List<String> errors = new ArrayList<>();
+        staged.forEach(s -> s.errors().forEach(o -> errors.add(o.message())));
+        if (!errors.isEmpty()) {
+            throw JobException.dataContract(errors.size() + " data check" + (errors.size() == 1 ? "" : "s") + " failed for "
+                    + spec.model() + " " + date + ": " + String.join("; ", errors));
+        }
+        if (staged.stream().allMatch(s -> s.status() == StagedValidation.Status.NO_INPUT)) {
+            ExitStatus noop = new ExitStatus(JobRunner.NOOP, "no raw partition to validate for " + date);
+            contribution.setExitStatus(noop);
+            execution.setExitStatus(noop);
+        }
+        return RepeatStatus.FINISHED;
+    }
+
+    private List<StagedValidation> staged(JobExecution execution) {
+        List<StagedValidation> out = new ArrayList<>();
+        for (String dataset : datasets) {
+            String key = CONTEXT_PREFIX + dataset;
+            if (execution.getExecutionContext().containsKey(key)) {
+                out.add(StagedValidation.fromJson(execution.getExecutionContext().getString(key)));
+            }
+        }
+        return out;
+    }
+
+    private static void publishOnce(Lake lake, Path staged, Path target, long instance, Manifest manifest) {
+        if (!lake.exists(staged)) {
+            lake.recover(target);
+            if (publishedBy(lake, target) == instance) {
+                return;
+            }
+            throw JobException.retryable("staged output " + staged + " is missing and " + target
+                    + " was not published by this run; run the date again to recompute it", null);
+        }
+        lake.writeText(Manifest.pathIn(staged), manifest.toJson());
+        lake.publish(staged, target);
+    }
+
+    private static long publishedBy(Lake lake, Path partition) {
+        return lake.readText(Manifest.pathIn(partition)).map(Manifest::fromJson).map(m -> m.run().jobInstanceId()).orElse(-1L);
+    }
+
+    @Override
+    public boolean resumable(JobExecution failed) {
+        for (String dataset : datasets) {
+            String key = CONTEXT_PREFIX + dataset;
+            if (!failed.getExecutionContext().containsKey(key)) {
+                continue;
+            }
+            StagedValidation s = StagedValidation.fromJson(failed.getExecutionContext().getString(key));
+            if (s.status() == StagedValidation.Status.VALIDATED && !lake().exists(new Path(s.stagedResults()))
+                    && publishedBy(lake(), lake().path("dq_results", "dt=" + date, "dataset=" + dataset))
+                    != failed.getJobInstance().getInstanceId()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public ResultParts describe(RunOutcome outcome) {
+        Map<String, Object> counts = new LinkedHashMap<>();
+        List<String> outputs = new ArrayList<>();
+        List<Map<String, Object>> decisions = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        List<String> parts = new ArrayList<>();
+        for (String dataset : datasets) {
+            String key = CONTEXT_PREFIX + dataset;
+            if (!outcome.context().containsKey(key)) {
+                continue;
+            }
+            StagedValidation s = StagedValidation.fromJson(outcome.context().getString(key));
+            if (s.status() == StagedValidation.Status.NO_INPUT) {
+                counts.put(dataset, Map.of("status", "no_input"));
+                continue;
+            }
+            long passedChecks = s.outcomes().stream().filter(CheckOutcome::passed).count();
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("rows", s.rows());
+            c.put("passed_rows", s.passed());
+            c.put("quarantined", s.quarantined());
+            c.put("checks", s.outcomes().size());
+            c.put("checks_passed", passedChecks);
+            c.put("errors", s.errors().size());
+            c.put("warnings", s.warnings().size());
+            counts.put(dataset, c);
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("decision", s.errors().isEmpty() ? "pass" : "fail");
+            d.put("dataset", dataset);
+            d.put("failed", s.errors().stream().map(CheckOutcome::message).toList());
+            d.put("warnings", s.warnings().stream().map(CheckOutcome::message).toList());
+            decisions.add(d);
+            s.warnings().forEach(w -> reasons.add("warning: " + w.message()));
+            s.errors().forEach(e -> reasons.add("error: " + e.message()));
+            outputs.add(lake().path("dq_results", "dt=" + date, "dataset=" + dataset).toString());
+            if (s.errors().isEmpty()) {
+                outputs.add(lake().partition("validated", dataset, date).toString());
+            }
+            String part = s.outcomes().isEmpty() ? dataset + " (no checks)"
+                    : String.format(Locale.ROOT, "%s %d/%d checks", dataset, passedChecks, s.outcomes().size());
+            if (!s.warnings().isEmpty()) {
+                part += ", " + s.warnings().size() + " warning" + (s.warnings().size() == 1 ? "" : "s");
+            }
+            if (s.quarantined() > 0) {
+                part += ", " + s.quarantined() + " rows quarantined";
+            }
+            parts.add(part);
+        }
+        String summary = parts.isEmpty() ? "" : "- " + String.join("; ", parts);
+        List<String> warnings = reasons.stream().filter(r -> r.startsWith("warning: ")).toList();
+        if (!warnings.isEmpty() && outcome.exitCode() == dev.mlops.core.ExitCode.OK) {
+            summary += " | " + String.join(" | ", warnings);
+        }
+        return new ResultParts(summary, counts, outputs, decisions, reasons);
+    }
+}

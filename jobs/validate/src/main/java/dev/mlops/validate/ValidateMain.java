@@ -1,0 +1,16 @@
+package dev.mlops.validate;
+
+import dev.mlops.core.cli.Cli;
+import dev.mlops.core.cli.PlatformFactory;
+import dev.mlops.core.logging.Logs;
+
+/** Entry point of the validate image: {@code java -jar mlops-validate-runnable.jar --model M --date D}. */
+public final class ValidateMain {
+    private ValidateMain() {
+    }
+
+    public static void main(String[] args) {
+        Logs.configure();
+        System.exit(Cli.commandLine(new ValidateCommand(), PlatformFactory.DEFAULT).execute(args));
+    }
+}

@@ -1,0 +1,279 @@
+package dev.mlops.validate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mlops.core.cli.Cli;
+import dev.mlops.core.result.JobResult;
+import dev.mlops.core.testing.TestEnvironment;
+import dev.mlops.core.testing.TestEnvironment.TestPlatform;
+import dev.mlops.datagen.BadDay;
+import dev.mlops.datagen.DataGenerator;
+import dev.mlops.datagen.Drift;
+import dev.mlops.datagen.GeneratorOptions;
+import dev.mlops.datagen.ModelKind;
+import dev.mlops.ingest.IngestCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.sql.Timestamp;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ValidateJobTest {
+    static final LocalDate D = LocalDate.of(2024, 3, 10);
+    static final StructType SCHEMA = new StructType()
+            .add("id", DataTypes.StringType).add("v", DataTypes.DoubleType)
+            .add("cat", DataTypes.StringType).add("ts", DataTypes.TimestampType);
+    static final String SPEC = """
+            model: dq_test
+            task: regression
+            entity: id
+            datasets:
+              t:
+                source: {kind: files, format: csv, path: "t/{date}"}
+                columns:
+                  - {name: id, type: string}
+                  - {name: v, type: double}
+                  - {name: cat, type: string}
+                  - {name: ts, type: timestamp}
+                checks:
+                  - {kind: completeness, column: id}
+                  - {kind: uniqueness, column: id}
+                  - {kind: min, column: v, min: 0}
+                  - {kind: max, column: v, max: 100, hint: "v is a percentage"}
+                  - {kind: non_negative, column: v}
+                  - {kind: allowed_values, column: cat, values: [a, b]}
+                  - {kind: pattern, column: id, regex: "^id-\\\\d+$"}
+                  - {kind: size, min: 50}
+                  - {kind: satisfies, name: v_small, predicate: "v < 1000"}
+                  - {kind: mean, column: v, min: 10, max: 90}
+                  - {kind: stddev, column: v, max: 50}
+                  - {kind: quantile, column: v, quantile: 0.5, min: 20, max: 80}
+                  - {kind: freshness, column: ts, max_age: 6h}
+              s:
+                source: {kind: files, format: csv, path: "s/{date}"}
+                columns:
+                  - {name: id, type: string}
+                  - {name: v, type: double}
+                  - {name: cat, type: string}
+                  - {name: ts, type: timestamp}
+                checks:
+                  - {kind: size, min: 1}
+                  - {kind: max, column: v, max: 100, severity: warning}
+                anomalies:
+                  - {kind: row_count_change, max_decrease: 0.5, max_increase: 2.0}
+            """;
+
+    @TempDir
+    Path home;
+    TestPlatform tp;
+    String stdout;
+    String stderr;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Path specs = Files.createDirectories(home.resolve("specs"));
+        Files.writeString(specs.resolve("dq_test.yaml"), SPEC);
+        for (String model : List.of("trip_risk", "zone_demand")) {
+            Files.copy(TestEnvironment.specsDir().resolve(model + ".yaml"), specs.resolve(model + ".yaml"));
+        }
+        tp = TestEnvironment.platform(home, Map.of("specs.dir", specs.toString()));
+    }
+
+    @AfterEach
+    void tearDown() {
+        tp.close();
+    }
+
+    private int run(CommandLine cl, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        stdout = out.toString();
+        stderr = err.toString();
+        return code;
+    }
+
+    private int validate(String... args) {
+        return run(Cli.commandLine(new ValidateCommand(), c -> tp.platform()), args);
+    }
+
+    private int ingest(String... args) {
+        return run(Cli.commandLine(new IngestCommand(), c -> tp.platform()), args);
+    }
+
+    private void writeRaw(String dataset, LocalDate date, List<Row> rows) {
+        tp.platform().spark().createDataFrame(rows, SCHEMA).coalesce(1).write().mode("overwrite")
+                .parquet(tp.platform().lake().partition("raw", dataset, date).toString());
+    }
+
+    private static List<Row> goodRows(LocalDate date, int n) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            rows.add(RowFactory.create("id-" + i, (double) (i % 100), i % 2 == 0 ? "a" : "b",
+                    Timestamp.valueOf(date.atTime(12 + i % 12, 0))));
+        }
+        return rows;
+    }
+
+    private Dataset<Row> read(String... segments) {
+        return tp.platform().spark().read().parquet(tp.platform().lake().path(segments).toString());
+    }
+
+    private JobResult result(String model, LocalDate date, String scope) throws Exception {
+        String name = scope == null ? date + ".json" : date + "." + scope + ".json";
+        return JobResult.fromJson(Files.readString(home.resolve("results/validate/" + model + "/" + name)));
+    }
+
+    @Test
+    void everyCheckKindPassesOnGoodData() throws Exception {
+        writeRaw("t", D, goodRows(D, 100));
+        assertThat(validate("--model", "dq_test", "--date", D.toString(), "--dataset", "t")).as(stderr).isZero();
+        assertThat(stdout).contains("validate dq_test 2024-03-10: done (exit 0) - t 13/13 checks");
+        Dataset<Row> results = read("dq_results", "dt=" + D, "dataset=t");
+        assertThat(results.count()).isEqualTo(13);
+        assertThat(results.filter("status <> 'passed'").count()).isZero();
+        assertThat(results.filter("check = 'v_max'").first().<Double>getAs("value")).isEqualTo(99.0);
+        assertThat(read("validated", "t", "dt=" + D).count()).isEqualTo(100);
+        assertThat(read("quarantine", "t", "dt=" + D).count()).isZero();
+    }
+
+    @Test
+    void everyCheckKindFailsOnCraftedBadDataWithObservedValueAndBound() throws Exception {
+        List<Row> rows = new ArrayList<>();
+        LocalDate stale = D.minusDays(2);
+        for (int i = 0; i < 38; i++) {
+            rows.add(RowFactory.create("bad_" + (i % 30), 150.0 + i, "z", Timestamp.valueOf(stale.atTime(8, 0))));
+        }
+        rows.add(RowFactory.create(null, -5.0, "a", Timestamp.valueOf(stale.atTime(9, 0))));
+        rows.add(RowFactory.create("id-1", 2000.0, "b", Timestamp.valueOf(stale.atTime(10, 0))));
+        writeRaw("t", D, rows);
+        assertThat(validate("--model", "dq_test", "--date", D.toString(), "--dataset", "t")).isEqualTo(3);
+        assertThat(stderr).contains("data contract violation: 13 data checks failed for dq_test 2024-03-10")
+                .contains("t.id: completeness 97.50% < 100.00%")
+                .contains("t.id: uniqueness")
+                .contains("t.v: min -5.0 < 0.0")
+                .contains("t.v: max 2000.0 > 100.0 (v is a percentage)")
+                .contains("t.v: 2.50% of rows negative, expected none")
+                .contains("t.cat: 95.00% of values outside [a, b]")
+                .contains("t.id: 2.50% of values match ^id-\\d+$")
+                .contains("t: 40 rows, expected >= 50")
+                .contains("t.v_small: 97.50% of rows satisfy 'v < 1000'")
+                .contains("t.v: mean").contains("> 90.0")
+                .contains("t.v: stddev").contains("> 50.0")
+                .contains("t.v: p50").contains("> 80.0")
+                .contains("t.ts: newest value 2024-03-08T10:00:00Z is older than 6h before the end of the data date");
+        assertThat(tp.platform().lake().exists(tp.platform().lake().partition("validated", "t", D)))
+                .as("a failed day publishes no validated partition").isFalse();
+        assertThat(read("dq_results", "dt=" + D, "dataset=t").filter("status = 'failed'").count()).isEqualTo(13);
+        // the quarantine keeps every row that broke a row-level check, with the checks it broke
+        Dataset<Row> q = read("quarantine", "t", "dt=" + D, "stage=validate");
+        assertThat(q.count()).isEqualTo(40);
+        assertThat(q.filter("id IS NULL").first().<scala.collection.Seq<String>>getAs("_reasons").mkString(","))
+                .contains("check 'id_completeness' failed").contains("check 'v_min' failed").contains("check 'v_non_negative' failed");
+    }
+
+    @Test
+    void rowsBreakingRowLevelChecksAreQuarantinedAndTheRestIsValidated() throws Exception {
+        List<Row> rows = goodRows(D, 60);
+        rows.add(RowFactory.create("x-1", 412.0, "a", Timestamp.valueOf(D.atTime(23, 0))));
+        rows.add(RowFactory.create("x-2", 500.0, "b", Timestamp.valueOf(D.atTime(23, 0))));
+        writeRaw("s", D, rows);
+        assertThat(validate("--model", "dq_test", "--date", D.toString(), "--dataset", "s")).as(stderr).isZero();
+        assertThat(stdout).contains("s 2/3 checks, 1 warning, 2 rows quarantined").contains("warning: s.v: max 500.0 > 100.0");
+        Dataset<Row> q = read("quarantine", "s", "dt=" + D, "stage=validate");
+        assertThat(q.select("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList()).containsExactlyInAnyOrder("x-1", "x-2");
+        assertThat(q.first().<scala.collection.Seq<String>>getAs("_reasons").mkString(",")).isEqualTo("check 'v_max' failed");
+        assertThat(read("validated", "s", "dt=" + D).count()).isEqualTo(60);
+        JobResult r = result("dq_test", D, "s");
+        assertThat(r.decisions()).anyMatch(d -> "pass".equals(d.get("decision")) && ((List<?>) d.get("warnings")).size() == 1);
+        assertThat(Files.readString(home.resolve("results/validate/dq_test/" + D + ".s.prom")))
+                .contains("mlops_dq_metric{check=\"v_max\",data_date=\"2024-03-10\",dataset=\"s\"")
+                .contains("mlops_rows_rejected_total{data_date=\"2024-03-10\",dataset=\"s\"");
+    }
+
+    @Test
+    void anomalyDetectionFiresOnASixtyPercentDropAndStaysQuietOnNormalDays() {
+        LocalDate d0 = D.minusDays(5);
+        for (int i = 0; i < 5; i++) {
+            writeRaw("s", d0.plusDays(i), goodRows(d0.plusDays(i), 1000 + 20 * (i % 3)));
+        }
+        writeRaw("s", D, goodRows(D, 400));
+        assertThat(validate("--model", "dq_test", "--from", d0.toString(), "--to", D.minusDays(1).toString(), "--dataset", "s"))
+                .as(stdout + stderr).isZero();
+        assertThat(stdout).doesNotContain("anomaly");
+        assertThat(validate("--model", "dq_test", "--date", D.toString(), "--dataset", "s")).isEqualTo(3);
+        assertThat(stderr).contains("s: row count 400 is an anomaly against the previous date (allowed change x0.5..x2.0)");
+    }
+
+    @Test
+    void historyIsReplacedOnReRunsAndABackfillNeverReadsLaterDates() throws Exception {
+        LocalDate d1 = D.minusDays(4);
+        for (int i = 0; i < 3; i++) {
+            writeRaw("s", d1.plusDays(i), goodRows(d1.plusDays(i), 1000));
+        }
+        writeRaw("s", d1.plusDays(4), goodRows(d1.plusDays(4), 400));
+        writeRaw("s", d1.plusDays(3), goodRows(d1.plusDays(3), 1000));
+        assertThat(validate("--model", "dq_test", "--from", d1.toString(), "--to", d1.plusDays(2).toString(), "--dataset", "s")).isZero();
+        // a later, anomalous date is validated before the gap is backfilled
+        assertThat(validate("--model", "dq_test", "--date", d1.plusDays(4).toString(), "--dataset", "s")).isEqualTo(3);
+        // the backfilled date compares with earlier dates only: with day 5 (400 rows) in its history it would be a 2.5x jump
+        assertThat(validate("--model", "dq_test", "--date", d1.plusDays(3).toString(), "--dataset", "s")).as(stderr).isZero();
+        // re-running a date replaces its history entry instead of adding one
+        assertThat(validate("--model", "dq_test", "--date", d1.plusDays(1).toString(), "--dataset", "s")).isZero();
+        String history = Files.readString(Paths.get(ValidateJob.historyPath(tp.platform().lake(), "dq_test", "s").toUri()));
+        assertThat(history.split("\"dataSetDate\"", -1).length - 1).isEqualTo(5);
+    }
+
+    @Test
+    void aMissingPartitionIsNothingToDo() {
+        assertThat(validate("--model", "dq_test", "--date", "2024-01-01", "--dataset", "t")).isEqualTo(100);
+        assertThat(stdout).contains("nothing to do (exit 100)");
+    }
+
+    @Test
+    void theGeneratorsBadDayAndMphFirmwareAreCaught() throws Exception {
+        LocalDate d1 = LocalDate.of(2024, 3, 4);
+        LocalDate d2 = d1.plusDays(1);
+        LocalDate d3 = d1.plusDays(2);
+        DataGenerator g = new DataGenerator(new GeneratorOptions(d1, d3, Set.of(ModelKind.TRIP_RISK), 42, 0.5,
+                List.of(Drift.parse("speed_mph@" + d3)), List.of(BadDay.parse(d2 + ":out_of_range"))));
+        g.writeLanding(Paths.get(tp.platform().config().landingUri()));
+        g.writeReferenceTables(tp.ops());
+        assertThat(ingest("--model", "trip_risk", "--from", d1.toString(), "--to", d3.toString(), "--dataset", "trips")).as(stderr).isZero();
+        assertThat(validate("--model", "trip_risk", "--from", d1.toString(), "--to", d3.toString(), "--dataset", "trips")).isEqualTo(3);
+        assertThat(stdout).contains("validate trip_risk 2024-03-04: done (exit 0)");
+        assertThat(stdout).contains("validate trip_risk 2024-03-05: DATA CONTRACT VIOLATION (exit 3)")
+                .contains("trips.max_speed_kph: max 412.0 > 250.0 (no vehicle of the fleet goes faster");
+        assertThat(stdout).contains("validate trip_risk 2024-03-06: DATA CONTRACT VIOLATION (exit 3)")
+                .contains("trips.avg_speed_kph: mean").contains("< 25.0 (km/h; a mean near 22 means the telematics report mph)");
+        assertThat(result("trip_risk", d3, "trips").reasons())
+                .anyMatch(r -> r.startsWith("warning: trips.firmware:") && r.contains("outside [fw-1.4]"));
+    }
+
+    @Test
+    void suggestPrintsASpecSnippet() {
+        writeRaw("t", D, goodRows(D, 100));
+        assertThat(run(Cli.commandLine(new ValidateCommand(), c -> tp.platform()),
+                "suggest", "--model", "dq_test", "--dataset", "t", "--date", D.toString())).as(stderr).isZero();
+        assertThat(stdout).contains("checks:").contains("  - {kind: completeness, column: id}")
+                .contains("kind: allowed_values, column: cat, values: [");
+    }
+}
