@@ -47,7 +47,7 @@ class MlopsCommandTest {
     @Test
     void everyCommandHasHelp() {
         assertThat(mlops("--help")).isZero();
-        assertThat(out).contains("generate", "ingest", "runs", "spec", "config").contains("100 nothing to do");
+        assertThat(out).contains("generate", "ingest", "validate", "runs", "spec", "config").contains("100 nothing to do");
         CommandLine root = new CommandLine(new MlopsCommand());
         for (String sub : root.getSubcommands().keySet()) {
             assertThat(mlops(sub, "--help")).as(sub).isZero();
