@@ -34,10 +34,12 @@ final class SparkActivity extends SparkListener {
     }
 
     /** Starts a new phase: forgets what was recorded. */
-    synchronized void reset() {
+    void reset() {
         drain();
-        stages.clear();
-        jobs.clear();
+        synchronized (this) {
+            stages.clear();
+            jobs.clear();
+        }
     }
 
     /** Waits until the listener bus delivered the events of the jobs that ran so far. */

@@ -105,6 +105,7 @@ class MlopsCommandTest {
         assertThat(out).contains("zones 6");
         assertThat(mlops("runs", "--model", "zone_demand")).isZero();
         assertThat(out).contains("EXEC").contains("ingest").contains("2024-03-04").contains("COMPLETED").contains("done (exit 0)");
-        assertThat(home.resolve("results/ingest/zone_demand/2024-03-04.json")).exists();
+        assertThat(home.resolve("results/ingest/zone_demand/2024-03-04.rentals.json")).exists();
+        assertThat(home.resolve("results/ingest/zone_demand/2024-03-04.zones.json")).exists();
     }
 }
