@@ -3,7 +3,6 @@ package dev.mlops.ingest;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.explode;
-import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -41,7 +40,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,40 +83,62 @@ final class DatasetStager {
             return StagedDataset.noInput(name, "no input: expected " + expected);
         }
 
-        Dataset<Row> checked = RowValidator.validate(read.strings, spec.columns()).persist(StorageLevel.MEMORY_AND_DISK());
-        try {
-            long[] counts = checkTypesAndCount(name, spec, checked);
-            long rows = counts[0] - counts[1];
-            long quarantined = counts[1];
-            double ratio = counts[0] == 0 ? 0 : (double) quarantined / counts[0];
-            Map<String, Long> reasons = quarantined == 0 ? Map.of() : topReasons(checked.filter(RowValidator.valid().unary_$bang()));
-            if (ratio > spec.maxQuarantineRatio()) {
-                throw JobException.dataContract(String.format(java.util.Locale.ROOT,
-                        "dataset '%s' on %s: %d of %d rows (%.1f%%) are malformed, above max_quarantine_ratio %.1f%%; top reasons: %s",
-                        name, date, quarantined, counts[0], 100 * ratio, 100 * spec.maxQuarantineRatio(), reasons));
-            }
-            List<Column> typed = spec.columns().stream().map(c -> col(c.name())).toList();
-            Dataset<Row> good = quarantined == 0 ? checked : checked.filter(RowValidator.valid());
-            good.select(typed.toArray(Column[]::new)).write().mode("overwrite").parquet(rawOut.toString());
-            List<Column> quarantine = new ArrayList<>();
-            for (ColumnSpec c : spec.columns()) {
-                quarantine.add(col(RowValidator.RAW_PREFIX + c.name()).alias(c.name()));
-            }
-            quarantine.add(col(RowValidator.REASONS).alias("_reasons"));
-            quarantine.add(col(RowValidator.SOURCE).alias("_source_file"));
-            quarantine.add(col(RowValidator.CORRUPT).alias("_raw_record"));
-            // always a Parquet file with the schema, so readers of an empty quarantine partition still get one
-            checked.filter(quarantined > 0 ? RowValidator.valid().unary_$bang() : lit(false))
-                    .select(quarantine.toArray(Column[]::new))
-                    .coalesce(1).write().mode("overwrite").parquet(quarantineOut.toString());
-            if (quarantined > 0) {
-                LOG.warn("dataset {}: {} rows quarantined: {}", name, quarantined, reasons);
-            }
-            return new StagedDataset(name, StagedDataset.Status.STAGED, rows, quarantined, read.inputs, read.watermark,
-                    reasons, read.notes, rawOut.toString(), quarantineOut.toString());
-        } finally {
-            checked.unpersist();
+        // no cache: one pass writes the valid rows while Dataset.observe counts totals and per-column parse
+        // failures; the quarantine write and the per-file type check only run when something failed
+        Dataset<Row> checked = RowValidator.validate(read.strings, spec.columns());
+        List<Column> observed = new ArrayList<>();
+        observed.add(count(lit(1)).alias("total"));
+        observed.add(sum(when(RowValidator.valid(), 0).otherwise(1)).alias("invalid"));
+        for (ColumnSpec c : spec.columns()) {
+            observed.add(sum(when(col(RowValidator.FAIL_PREFIX + c.name()), 1).otherwise(0)).alias("f_" + c.name()));
         }
+        org.apache.spark.sql.Observation observation = new org.apache.spark.sql.Observation("ingest_" + name);
+        List<Column> typed = spec.columns().stream().map(c -> col(c.name())).toList();
+        checked.observe(observation, observed.get(0), observed.subList(1, observed.size()).toArray(Column[]::new))
+                .filter(RowValidator.valid())
+                .select(typed.toArray(Column[]::new))
+                .write().mode("overwrite").parquet(rawOut.toString());
+        Map<String, Object> stats;
+        try {
+            stats = observation.getAsJava();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw JobException.retryable("interrupted while ingesting " + name, e);
+        }
+        long total = number(stats.get("total"));
+        long quarantined = number(stats.get("invalid"));
+        long rows = total - quarantined;
+        List<ColumnSpec> failing = spec.columns().stream().filter(c -> number(stats.get("f_" + c.name())) > 0).toList();
+        if (!failing.isEmpty()) {
+            checkTypes(name, failing, checked);
+        }
+        List<Column> quarantine = new ArrayList<>();
+        for (ColumnSpec c : spec.columns()) {
+            quarantine.add(col(RowValidator.RAW_PREFIX + c.name()).alias(c.name()));
+        }
+        quarantine.add(col(RowValidator.REASONS).alias("_reasons"));
+        quarantine.add(col(RowValidator.SOURCE).alias("_source_file"));
+        quarantine.add(col(RowValidator.CORRUPT).alias("_raw_record"));
+        // always a Parquet file with the schema, so readers of an empty quarantine partition still get one
+        checked.filter(quarantined > 0 ? RowValidator.valid().unary_$bang() : lit(false))
+                .select(quarantine.toArray(Column[]::new))
+                .repartition(1).write().mode("overwrite").parquet(quarantineOut.toString());
+        Map<String, Long> reasons = quarantined == 0 ? Map.of() : topReasons(spark.read().parquet(quarantineOut.toString()));
+        double ratio = total == 0 ? 0 : (double) quarantined / total;
+        if (ratio > spec.maxQuarantineRatio()) {
+            throw JobException.dataContract(String.format(java.util.Locale.ROOT,
+                    "dataset '%s' on %s: %d of %d rows (%.1f%%) are malformed, above max_quarantine_ratio %.1f%%; top reasons: %s",
+                    name, date, quarantined, total, 100 * ratio, 100 * spec.maxQuarantineRatio(), reasons));
+        }
+        if (quarantined > 0) {
+            LOG.warn("dataset {}: {} rows quarantined: {}", name, quarantined, reasons);
+        }
+        return new StagedDataset(name, StagedDataset.Status.STAGED, rows, quarantined, read.inputs, read.watermark,
+                reasons, read.notes, rawOut.toString(), quarantineOut.toString());
+    }
+
+    private static long number(Object o) {
+        return o == null ? 0 : ((Number) o).longValue();
     }
 
     private record Read(Dataset<Row> strings, List<Manifest.InputFile> inputs, Map<String, String> watermark, List<String> notes) {
@@ -198,35 +218,32 @@ final class DatasetStager {
         return df.select(cols.toArray(Column[]::new));
     }
 
-    /** A column whose every value in a file fails to parse changed type upstream: a contract violation, not bad rows. */
-    private long[] checkTypesAndCount(String name, DatasetSpec spec, Dataset<Row> checked) {
+    /**
+     * A column whose every value in a file fails to parse changed type upstream: a contract
+     * violation, not bad rows. Runs only for columns that had parse failures.
+     */
+    private void checkTypes(String name, List<ColumnSpec> failing, Dataset<Row> checked) {
         List<Column> aggs = new ArrayList<>();
-        aggs.add(count(lit(1)).alias("total"));
-        aggs.add(sum(when(RowValidator.valid(), 0).otherwise(1)).alias("invalid"));
-        for (ColumnSpec c : spec.columns()) {
-            Column fail = col(RowValidator.FAIL_PREFIX + c.name());
-            aggs.add(sum(when(fail, 1).otherwise(0)).alias("f_" + c.name()));
+        for (ColumnSpec c : failing) {
+            aggs.add(sum(when(col(RowValidator.FAIL_PREFIX + c.name()), 1).otherwise(0)).alias("f_" + c.name()));
             aggs.add(count(when(col(RowValidator.CORRUPT).isNull(), col(RowValidator.RAW_PREFIX + c.name()))).alias("n_" + c.name()));
-            aggs.add(first(when(fail, col(RowValidator.RAW_PREFIX + c.name())), true).alias("e_" + c.name()));
         }
         List<Row> stats = checked.groupBy(col(RowValidator.SOURCE)).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
                 .collectAsList();
-        long total = 0;
-        long invalid = 0;
         for (Row r : stats) {
-            total += r.<Long>getAs("total");
-            invalid += r.<Long>getAs("invalid");
-            for (ColumnSpec c : spec.columns()) {
+            for (ColumnSpec c : failing) {
                 long fails = r.getAs("f_" + c.name());
                 long values = r.getAs("n_" + c.name());
                 if (values >= TYPE_CHANGE_MIN_VALUES && fails == values) {
-                    throw JobException.dataContract("dataset '" + name + "': column '" + c.name() + "' in file "
-                            + r.getAs(RowValidator.SOURCE) + " has an incompatible type: expected " + c.type().specName()
-                            + ", but all " + values + " values fail to parse (e.g. '" + r.getAs("e_" + c.name()) + "')");
+                    String file = r.getAs(RowValidator.SOURCE);
+                    Row example = checked.filter(col(RowValidator.SOURCE).equalTo(file).and(col(RowValidator.FAIL_PREFIX + c.name())))
+                            .select(col(RowValidator.RAW_PREFIX + c.name())).limit(1).first();
+                    throw JobException.dataContract("dataset '" + name + "': column '" + c.name() + "' in file " + file
+                            + " has an incompatible type: expected " + c.type().specName() + ", but all " + values
+                            + " values fail to parse (e.g. '" + example.getString(0) + "')");
                 }
             }
         }
-        return new long[] {total, invalid};
     }
 
     private static Map<String, Long> topReasons(Dataset<Row> quarantine) {
