@@ -38,27 +38,41 @@ final class RowValidator {
     }
 
     static Dataset<Row> validate(Dataset<Row> strings, List<ColumnSpec> columns) {
+        // three projections so each value is trimmed and cast once: Spark does not collapse projections
+        // when that would evaluate a non-trivial expression twice
+        List<Column> text = new ArrayList<>();
+        for (ColumnSpec c : columns) {
+            Column raw = col(c.name());
+            text.add(when(trim(raw).equalTo(""), lit(null).cast("string")).otherwise(raw).alias(RAW_PREFIX + c.name()));
+        }
+        text.add(col(SOURCE));
+        text.add(col(CORRUPT));
+        List<Column> typed = new ArrayList<>();
+        for (ColumnSpec c : columns) {
+            typed.add(cast(col(RAW_PREFIX + c.name()), c.type()).alias(c.name()));
+            typed.add(col(RAW_PREFIX + c.name()));
+        }
+        typed.add(col(SOURCE));
+        typed.add(col(CORRUPT));
         List<Column> out = new ArrayList<>();
         List<Column> reasons = new ArrayList<>();
         Column corrupt = col(CORRUPT).isNotNull();
         reasons.add(when(corrupt, lit("malformed record: wrong number of fields or invalid JSON")));
         for (ColumnSpec c : columns) {
-            Column raw = col(c.name());
-            Column text = when(trim(raw).equalTo(""), lit(null).cast("string")).otherwise(raw);
-            Column typed = cast(text, c.type());
-            Column fails = text.isNotNull().and(typed.isNull());
-            out.add(typed.alias(c.name()));
-            out.add(text.alias(RAW_PREFIX + c.name()));
+            Column raw = col(RAW_PREFIX + c.name());
+            Column fails = raw.isNotNull().and(col(c.name()).isNull());
+            out.add(col(c.name()));
+            out.add(raw);
             out.add(fails.and(corrupt.unary_$bang()).alias(FAIL_PREFIX + c.name()));
-            reasons.add(when(fails, concat(lit(c.name() + ": '"), substring(text, 1, 60), lit("' is not a valid " + c.type().specName()))));
+            reasons.add(when(fails, concat(lit(c.name() + ": '"), substring(raw, 1, 60), lit("' is not a valid " + c.type().specName()))));
             if (c.required()) {
-                reasons.add(when(text.isNull(), lit(c.name() + ": required value is missing")));
+                reasons.add(when(raw.isNull(), lit(c.name() + ": required value is missing")));
             }
         }
         out.add(col(SOURCE));
         out.add(col(CORRUPT));
         out.add(array_compact(array(reasons.toArray(Column[]::new))).alias(REASONS));
-        return strings.select(out.toArray(Column[]::new));
+        return strings.select(text.toArray(Column[]::new)).select(typed.toArray(Column[]::new)).select(out.toArray(Column[]::new));
     }
 
     static Column valid() {
