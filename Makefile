@@ -11,13 +11,19 @@ DEMO_BAD_DAYS ?= --bad-day 2024-03-04:malformed --bad-day 2024-03-06:out_of_rang
 # validate exits 3 for the bad day and still validates the later days: that is the point of the demo
 ACCEPT_CONTRACT_VIOLATION = || test $$? -eq 3
 
-.PHONY: help build test demo bench clean
+ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
+IMAGE_TAG ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
+STEPS := $(notdir $(patsubst %/Dockerfile,%,$(wildcard images/*/Dockerfile)))
+STEPS := $(filter-out build base,$(STEPS))
+
+.PHONY: help build test demo bench images clean
 
 help:
 	@echo "make build  - compile and package every job (jars + lib/ under jobs/*/target)"
 	@echo "make test   - run all tests (embedded PostgreSQL and Spark start by themselves; no Docker)"
 	@echo "make demo   - generate a week of synthetic data and run ingest + validate locally under .mlops/"
 	@echo "make bench  - ingest throughput vs a raw Spark CSV->Parquet conversion (BENCH_ROWS, default 10M)"
+	@echo "make images - build the job images with docker or podman (images/; needs a running engine)"
 	@echo "make clean  - remove build output, local state (.mlops/) and benchmark output"
 
 build:
@@ -44,6 +50,17 @@ demo: build
 bench:
 	$(MVN) -DskipTests install -pl jobs/bench -am
 	$(MVN) exec:exec -pl jobs/bench
+
+images:
+	@if [ -z "$(ENGINE)" ] || ! $(ENGINE) info >/dev/null 2>&1; then \
+	  echo "make images: no running docker or podman engine here; ImagesIT (make test) checks the image definitions instead"; exit 1; fi
+	$(ENGINE) build -f images/build/Dockerfile -t mlops-build:$(IMAGE_TAG) .
+	$(ENGINE) build -f images/base/Dockerfile --build-arg BUILD_IMAGE=mlops-build:$(IMAGE_TAG) \
+	  --build-arg REVISION=$(IMAGE_TAG) -t mlops-base:$(IMAGE_TAG) .
+	@for step in $(STEPS); do \
+	  $(ENGINE) build -f images/$$step/Dockerfile --build-arg BUILD_IMAGE=mlops-build:$(IMAGE_TAG) \
+	    --build-arg BASE_IMAGE=mlops-base:$(IMAGE_TAG) --build-arg REVISION=$(IMAGE_TAG) -t mlops-$$step:$(IMAGE_TAG) . || exit 1; \
+	done
 
 clean:
 	-$(MVN) clean
