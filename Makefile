@@ -16,7 +16,7 @@ IMAGE_TAG ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
 STEPS := $(notdir $(patsubst %/Dockerfile,%,$(wildcard images/*/Dockerfile)))
 STEPS := $(filter-out build base,$(STEPS))
 
-.PHONY: help build test demo bench images clean
+.PHONY: help build test demo bench images athena-ddl clean
 
 help:
 	@echo "make build  - compile and package every job (jars + lib/ under jobs/*/target)"
@@ -50,6 +50,12 @@ demo: build
 bench:
 	$(MVN) -DskipTests install -pl jobs/bench -am
 	$(MVN) exec:exec -pl jobs/bench
+
+# the Athena DDL of every model's lake tables, generated from its spec (a test checks they agree)
+athena-ddl: build
+	@for spec in dags/models/*.yaml; do model=$$(basename $$spec .yaml); \
+	  MLOPS_LOG_FORMAT=text ./mlops spec --athena --model $$model > sql/athena/$$model.sql || exit 1; \
+	  echo "wrote sql/athena/$$model.sql"; done
 
 images:
 	@if [ -z "$(ENGINE)" ] || ! $(ENGINE) info >/dev/null 2>&1; then \

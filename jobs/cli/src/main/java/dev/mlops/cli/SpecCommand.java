@@ -33,6 +33,9 @@ public final class SpecCommand implements Callable<Integer> {
     @Option(names = "--show", description = "print the effective spec as JSON")
     boolean show;
 
+    @Option(names = "--athena", description = "print the Athena DDL of the model's lake tables (what sql/athena/<model>.sql holds)")
+    boolean athena;
+
     @Override
     public Integer call() {
         PlatformConfig config = global.load();
@@ -46,7 +49,9 @@ public final class SpecCommand implements Callable<Integer> {
             loaded.add(repo.load(m));
         }
         for (LoadedSpec s : loaded) {
-            if (show) {
+            if (athena) {
+                spec.commandLine().getOut().print(dev.mlops.core.athena.AthenaDdl.forModel(s.spec()));
+            } else if (show) {
                 spec.commandLine().getOut().println(SpecLoader.toJson(s.spec()));
             } else {
                 spec.commandLine().getOut().printf("%s: ok (%s, %d datasets, spec hash %s) %s%n", s.model(),

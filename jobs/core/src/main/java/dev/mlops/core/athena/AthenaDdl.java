@@ -1,0 +1,91 @@
+package dev.mlops.core.athena;
+
+import dev.mlops.core.spec.ColumnSpec;
+import dev.mlops.core.spec.ColumnType;
+import dev.mlops.core.spec.DatasetSpec;
+import dev.mlops.core.spec.ModelSpec;
+import java.util.Map;
+
+/**
+ * Athena DDL for a model's lake tables, derived from its spec: {@code raw_<dataset>} and
+ * {@code validated_<dataset>} (typed, partitioned by dt) and {@code quarantine_<dataset>}
+ * (values as text, partitioned by dt and stage). Tables use partition projection, so new
+ * partitions need no crawler. {@code ${lake}} and {@code ${database}} are left for the
+ * deployment (Terraform) to substitute. The files in {@code sql/athena/} are this output;
+ * a test fails when they fall behind a spec.
+ */
+public final class AthenaDdl {
+    private AthenaDdl() {
+    }
+
+    public static String forModel(ModelSpec spec) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("-- Generated from dags/models/").append(spec.model()).append(".yaml by `mlops spec --athena`; do not edit.\n");
+        sb.append("-- Lake tables of model ").append(spec.model()).append(". ${lake} = lake root, ${database} = Glue database.\n");
+        for (Map.Entry<String, DatasetSpec> e : spec.datasets().entrySet()) {
+            String ds = e.getKey();
+            DatasetSpec d = e.getValue();
+            sb.append('\n').append(table("raw_" + ds, "raw/" + ds, typedColumns(d), false,
+                    "rows of " + ds + " as ingested, with the spec's schema (ingest)"));
+            sb.append('\n').append(table("validated_" + ds, "validated/" + ds, typedColumns(d), false,
+                    "rows of " + ds + " that passed validate: what downstream jobs read"));
+            sb.append('\n').append(table("quarantine_" + ds, "quarantine/" + ds, quarantineColumns(d), true,
+                    "rows of " + ds + " rejected by ingest (stage=ingest) or validate (stage=validate), values as text"));
+        }
+        return sb.toString();
+    }
+
+    private static String table(String name, String path, String columns, boolean staged, String comment) {
+        String partitions = staged ? "dt string, stage string" : "dt string";
+        String template = staged ? "${lake}/" + path + "/dt=${dt}/stage=${stage}/" : "${lake}/" + path + "/dt=${dt}/";
+        return "CREATE EXTERNAL TABLE IF NOT EXISTS ${database}." + name + " (\n" + columns + "\n)\n"
+                + "COMMENT '" + comment + "'\n"
+                + "PARTITIONED BY (" + partitions + ")\n"
+                + "STORED AS PARQUET\n"
+                + "LOCATION '${lake}/" + path + "/'\n"
+                + "TBLPROPERTIES (\n"
+                + "  'projection.enabled' = 'true',\n"
+                + "  'projection.dt.type' = 'date',\n"
+                + "  'projection.dt.format' = 'yyyy-MM-dd',\n"
+                + "  'projection.dt.range' = '2020-01-01,NOW',\n"
+                + (staged ? "  'projection.stage.type' = 'enum',\n  'projection.stage.values' = 'ingest,validate',\n" : "")
+                + "  'storage.location.template' = '" + template + "'\n"
+                + ");\n";
+    }
+
+    private static String typedColumns(DatasetSpec d) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < d.columns().size(); i++) {
+            ColumnSpec c = d.columns().get(i);
+            sb.append("  `").append(c.name()).append("` ").append(athenaType(c.type()));
+            if (c.description() != null) {
+                sb.append(" COMMENT '").append(c.description().replace("'", "''")).append('\'');
+            }
+            sb.append(i + 1 < d.columns().size() ? ",\n" : "");
+        }
+        return sb.toString();
+    }
+
+    private static String quarantineColumns(DatasetSpec d) {
+        StringBuilder sb = new StringBuilder();
+        for (ColumnSpec c : d.columns()) {
+            sb.append("  `").append(c.name()).append("` string,\n");
+        }
+        sb.append("  `_reasons` array<string> COMMENT 'why the row was rejected',\n");
+        sb.append("  `_source_file` string COMMENT 'landing file (ingest)',\n");
+        sb.append("  `_raw_record` string COMMENT 'the raw line when it did not parse as a record (ingest)'");
+        return sb.toString();
+    }
+
+    static String athenaType(ColumnType t) {
+        return switch (t) {
+            case STRING -> "string";
+            case INT -> "int";
+            case LONG -> "bigint";
+            case DOUBLE -> "double";
+            case BOOLEAN -> "boolean";
+            case DATE -> "date";
+            case TIMESTAMP -> "timestamp";
+        };
+    }
+}
