@@ -11,6 +11,6 @@ public final class Main {
 
     public static void main(String[] args) {
         Logs.configure();
-        System.exit(Cli.commandLine(new MlopsCommand(), PlatformFactory.DEFAULT).execute(args));
+        System.exit(Cli.run(Cli.commandLine(new MlopsCommand(), PlatformFactory.DEFAULT), args));
     }
 }

@@ -51,6 +51,7 @@ public final class SpecCommand implements Callable<Integer> {
         for (LoadedSpec s : loaded) {
             if (athena) {
                 spec.commandLine().getOut().print(dev.mlops.core.athena.AthenaDdl.forModel(s.spec()));
+                spec.commandLine().getOut().flush();
             } else if (show) {
                 spec.commandLine().getOut().println(SpecLoader.toJson(s.spec()));
             } else {

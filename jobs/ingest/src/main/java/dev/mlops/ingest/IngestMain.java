@@ -11,6 +11,6 @@ public final class IngestMain {
 
     public static void main(String[] args) {
         Logs.configure();
-        System.exit(Cli.commandLine(new IngestCommand(), PlatformFactory.DEFAULT).execute(args));
+        System.exit(Cli.run(Cli.commandLine(new IngestCommand(), PlatformFactory.DEFAULT), args));
     }
 }

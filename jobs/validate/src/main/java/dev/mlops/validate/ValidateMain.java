@@ -11,6 +11,6 @@ public final class ValidateMain {
 
     public static void main(String[] args) {
         Logs.configure();
-        System.exit(Cli.commandLine(new ValidateCommand(), PlatformFactory.DEFAULT).execute(args));
+        System.exit(Cli.run(Cli.commandLine(new ValidateCommand(), PlatformFactory.DEFAULT), args));
     }
 }

@@ -59,6 +59,14 @@ public final class Cli {
         };
     }
 
+    /** Runs a command line and returns its exit code after flushing its output (for {@code main}, before System.exit). */
+    public static int run(CommandLine cl, String[] args) {
+        int code = cl.execute(args);
+        cl.getOut().flush();
+        cl.getErr().flush();
+        return code;
+    }
+
     /** picocli version provider: the code version. */
     public static final class Version implements CommandLine.IVersionProvider {
         @Override
