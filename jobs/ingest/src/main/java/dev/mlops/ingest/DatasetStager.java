@@ -67,6 +67,18 @@ final class DatasetStager {
 
     StagedDataset stage(String name, DatasetSpec spec, LocalDate date, Path stagingDir) {
         lake.delete(stagingDir);
+        try {
+            return stageInto(name, spec, date, stagingDir);
+        } catch (JobException e) {
+            if (e.exitCode() == dev.mlops.core.ExitCode.DATA_CONTRACT || e.exitCode() == dev.mlops.core.ExitCode.USAGE) {
+                // the next run of this date starts fresh (no resume after exit 2/3): nothing staged here is reused
+                lake.delete(stagingDir);
+            }
+            throw e;
+        }
+    }
+
+    private StagedDataset stageInto(String name, DatasetSpec spec, LocalDate date, Path stagingDir) {
         Path rawOut = new Path(stagingDir, "raw");
         Path quarantineOut = new Path(stagingDir, "quarantine");
         Read read = spec.source() instanceof FilesSource files

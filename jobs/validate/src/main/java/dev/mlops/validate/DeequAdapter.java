@@ -12,7 +12,6 @@ import com.amazon.deequ.analyzers.Analyzer;
 import com.amazon.deequ.analyzers.Mean;
 import com.amazon.deequ.analyzers.Size;
 import com.amazon.deequ.anomalydetection.AnomalyDetectionStrategy;
-import com.amazon.deequ.anomalydetection.OnlineNormalStrategy;
 import com.amazon.deequ.anomalydetection.RelativeRateOfChangeStrategy;
 import com.amazon.deequ.checks.Check;
 import com.amazon.deequ.checks.CheckLevel;
@@ -68,7 +67,8 @@ final class DeequAdapter {
     }
 
     /** What a verification produced. */
-    record Verification(List<CheckOutcome> outcomes, Dataset<Row> rowLevel, List<String> rowLevelChecks, long rows) {
+    record Verification(List<CheckOutcome> outcomes, Dataset<Row> rowLevel, List<String> rowLevelChecks,
+                        List<String> nullIsFailure, long rows) {
     }
 
     /**
@@ -95,13 +95,26 @@ final class DeequAdapter {
         long dateMillis = date.atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
         scala.collection.immutable.Map<String, String> scalaTags = toScalaMap(tags);
         FileSystemMetricsRepository repository = FileSystemMetricsRepository.apply(spark, history);
-        VerificationRunBuilderWithRepository withRepo = builder.useRepository(repository)
-                .saveOrAppendResult(new ResultKey(dateMillis, scalaTags));
+        // the analyzers anomaly checks watch are always computed, so every date enters the history
+        List<Analyzer<?, Metric<?>>> watched = new ArrayList<>();
+        for (AnomalySpec a : anomalies) {
+            watched.add(watchedAnalyzer(a));
+        }
+        builder = builder.addRequiredAnalyzers(JavaConverters.asScalaBuffer(watched).toSeq());
+        // no saveOrAppendResult: a day enters the history only if it passes (see saveHistory)
+        VerificationRunBuilderWithRepository withRepo = builder.useRepository(repository);
         Map<String, AnomalySpec> anomalyByName = new LinkedHashMap<>();
         List<CheckOutcome> outcomes = new ArrayList<>();
+        java.util.Set<String> uncomputed = new java.util.HashSet<>();
         boolean hasHistory = !anomalies.isEmpty()
                 && !repository.load().withTagValues(scalaTags).before(dateMillis - 1).get().isEmpty();
+        List<AnomalySpec> meanBands = new ArrayList<>();
         for (AnomalySpec a : anomalies) {
+            if (a.kind() == AnomalySpec.Kind.MEAN_BAND) {
+                // evaluated below from earlier dates only: Deequ's online normal includes the new point in its band
+                meanBands.add(a);
+                continue;
+            }
             if (!hasHistory) {
                 // Deequ needs earlier results to compare with: the first date of a dataset has none
                 outcomes.add(new CheckOutcome(dataset, a.displayName(), "anomaly:" + a.kind().specName(), "no history before " + date,
@@ -115,6 +128,10 @@ final class DeequAdapter {
             anomalyByName.put(a.displayName(), a);
         }
         VerificationResult result = withRepo.run();
+        Map<Analyzer<?, Metric<?>>, Metric<?>> metrics = JavaConverters.mapAsJavaMap(result.metrics());
+        for (AnomalySpec a : meanBands) {
+            outcomes.add(meanBand(dataset, a, metrics.get(watchedAnalyzer(a)), repository, scalaTags, dateMillis, date));
+        }
 
         long rows = -1;
         Map<Check, CheckResult> results = JavaConverters.mapAsJavaMap(result.checkResults());
@@ -129,8 +146,13 @@ final class DeequAdapter {
                     if (spec.kind() == CheckKind.SIZE && value != null) {
                         rows = value.longValue();
                     }
+                    if (value == null && !passed) {
+                        // the check itself is broken for this data (e.g. a column all null, a bad predicate):
+                        // it judges no row, and it is an error whatever its severity
+                        uncomputed.add(spec.displayName());
+                    }
                     outcomes.add(new CheckOutcome(dataset, spec.displayName(), spec.kind().specName(), cr.constraint().toString(),
-                            spec.severity(), passed, metricName, value,
+                            value == null && !passed ? Severity.ERROR : spec.severity(), passed, metricName, value,
                             passed ? null : Messages.failure(dataset, spec, value, deequMessage, dayEnd)));
                 } else {
                     AnomalySpec a = anomalyByName.get(e.getKey().description());
@@ -144,14 +166,72 @@ final class DeequAdapter {
             }
         }
         List<String> rowLevelChecks = new ArrayList<>();
+        List<String> nullIsFailure = new ArrayList<>();
         for (CheckSpec spec : checks) {
-            if (spec.quarantines()) {
+            if (spec.quarantines() && !uncomputed.contains(spec.displayName())) {
                 rowLevelChecks.add(spec.displayName());
+                if (spec.kind() == CheckKind.SATISFIES) {
+                    // Deequ's compliance metric counts a NULL predicate as a violation; judge the rows the same way
+                    nullIsFailure.add(spec.displayName());
+                }
             }
         }
         Dataset<Row> rowLevel = rowLevelChecks.isEmpty() ? null
                 : com.amazon.deequ.VerificationResult$.MODULE$.rowLevelResultsAsDataFrame(spark, result, df);
-        return new Verification(outcomes, rowLevel, rowLevelChecks, rows);
+        boolean errors = outcomes.stream().anyMatch(CheckOutcome::failedError);
+        Runnable saveHistory = () -> repository.save(new ResultKey(dateMillis, scalaTags),
+                new com.amazon.deequ.analyzers.runners.AnalyzerContext(result.metrics()));
+        if (!errors) {
+            // only days that pass the gate become the baseline of later anomaly checks
+            saveHistory.run();
+        }
+        return new Verification(outcomes, rowLevel, rowLevelChecks, nullIsFailure, rows);
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Analyzer<?, Metric<?>> watchedAnalyzer(AnomalySpec a) {
+        return a.kind() == AnomalySpec.Kind.ROW_COUNT_CHANGE ? (Analyzer) Size.apply(Option.empty())
+                : (Analyzer) Mean.apply(a.column(), Option.empty());
+    }
+
+    /** Minimum earlier dates before a mean band is judged. */
+    static final int MEAN_BAND_MIN_HISTORY = 5;
+
+    /** The mean of a column against median +- k robust stddevs (1.4826 MAD) of its values on earlier dates. */
+    private CheckOutcome meanBand(String dataset, AnomalySpec a, Metric<?> current, FileSystemMetricsRepository repository,
+                                  scala.collection.immutable.Map<String, String> tags, long dateMillis, LocalDate date) {
+        Analyzer<?, Metric<?>> analyzer = watchedAnalyzer(a);
+        List<Double> earlier = new ArrayList<>();
+        for (com.amazon.deequ.repository.AnalysisResult r : JavaConverters.seqAsJavaList(
+                repository.load().withTagValues(tags).before(dateMillis - 1).get())) {
+            Option<Metric<?>> m = r.analyzerContext().metricMap().get(analyzer);
+            if (m.isDefined() && m.get().value().isSuccess() && m.get().value().get() instanceof Number n) {
+                earlier.add(n.doubleValue());
+            }
+        }
+        Double value = current != null && current.value().isSuccess() && current.value().get() instanceof Number n ? n.doubleValue() : null;
+        String constraint = "mean_band(" + a.column() + ", " + a.stddevs() + " sd over earlier dates)";
+        if (earlier.size() < MEAN_BAND_MIN_HISTORY) {
+            return new CheckOutcome(dataset, a.displayName(), "anomaly:mean_band",
+                    "insufficient history (" + earlier.size() + " < " + MEAN_BAND_MIN_HISTORY + " earlier dates)", a.severity(), true, "Mean", value, null);
+        }
+        // robust centre and spread: one odd day in the history must not widen the band for good
+        double mu = median(earlier);
+        List<Double> deviations = earlier.stream().map(x -> Math.abs(x - mu)).toList();
+        double sd = 1.4826 * median(deviations);
+        if (sd == 0) {
+            double mean = earlier.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+            sd = Math.sqrt(earlier.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum() / (earlier.size() - 1));
+        }
+        boolean passed = value != null && Math.abs(value - mu) <= a.stddevs() * Math.max(sd, 1e-9 * Math.abs(mu));
+        return new CheckOutcome(dataset, a.displayName(), "anomaly:mean_band", constraint, a.severity(), passed, "Mean", value,
+                passed ? null : Messages.meanBand(dataset, a, value, mu, sd, earlier.size(), date));
     }
 
     /** Deequ's constraint suggestions for a partition, as (column, code) pairs. */
@@ -175,14 +255,9 @@ final class DeequAdapter {
                                                                    AnomalyCheckConfig config) {
         AnomalyDetectionStrategy strategy;
         Analyzer analyzer;
-        if (a.kind() == AnomalySpec.Kind.ROW_COUNT_CHANGE) {
-            strategy = RelativeRateOfChangeStrategy.apply(Option.apply((Object) a.maxDecrease()).filter(x -> x != null),
-                    Option.apply((Object) a.maxIncrease()).filter(x -> x != null), 1);
-            analyzer = Size.apply(Option.empty());
-        } else {
-            strategy = OnlineNormalStrategy.apply(Option.apply((Object) a.stddevs()), Option.apply((Object) a.stddevs()), 0.0, true);
-            analyzer = Mean.apply(a.column(), Option.empty());
-        }
+        strategy = RelativeRateOfChangeStrategy.apply(Option.apply((Object) a.maxDecrease()),
+                Option.apply((Object) a.maxIncrease()), 1);
+        analyzer = Size.apply(Option.empty());
         return b.addAnomalyCheck(strategy, analyzer, Option.apply(config));
     }
 

@@ -15,8 +15,9 @@ final class Messages {
         String target = dataset + "." + (spec.column() != null ? spec.column() : spec.columns() != null ? String.join("+", spec.columns()) : spec.displayName());
         String text;
         if (value == null) {
-            text = target + ": " + spec.kind().specName() + " could not be computed"
-                    + (deequMessage == null ? "" : " (" + deequMessage + ")");
+            String why = deequMessage == null ? "" : deequMessage.lines().findFirst().orElse("");
+            text = target + ": " + spec.kind().specName() + " could not be computed on this data"
+                    + (why.isEmpty() ? "" : " (" + (why.length() > 200 ? why.substring(0, 200) + "..." : why) + ")");
         } else {
             text = switch (spec.kind()) {
                 case COMPLETENESS -> target + ": completeness " + pct(value) + " < " + pct(spec.min());
@@ -32,7 +33,7 @@ final class Messages {
                         + "', expected >= " + pct(spec.minRatioOrDefault());
                 case MEAN -> target + ": mean " + num(value) + outside(value, spec.min(), spec.max());
                 case STDDEV -> target + ": stddev " + num(value) + outside(value, spec.min(), spec.max());
-                case QUANTILE -> target + ": p" + num(spec.quantile() * 100).replace(".0", "") + " " + num(value) + outside(value, spec.min(), spec.max());
+                case QUANTILE -> target + ": quantile " + spec.quantile() + " = " + num(value) + outside(value, spec.min(), spec.max());
                 case FRESHNESS -> target + ": newest value " + Instant.ofEpochSecond((long) (double) value) + " is older than "
                         + spec.maxAge().text() + " before the end of the data date (" + Instant.ofEpochSecond(dayEndEpoch) + ")";
             };
@@ -46,6 +47,17 @@ final class Messages {
                         + " is an anomaly against the previous date (allowed change x" + num(a.maxDecrease()) + "..x" + num(a.maxIncrease()) + ")"
                 : dataset + "." + a.column() + ": mean " + (value == null ? "?" : num(value)) + " is outside "
                         + num(a.stddevs()) + " standard deviations of its history before " + date;
+        if (a.kind() == AnomalySpec.Kind.ROW_COUNT_CHANGE && (a.maxDecrease() == null || a.maxIncrease() == null)) {
+            text = dataset + ": row count " + (value == null ? "?" : Long.toString((long) (double) value))
+                    + " is an anomaly against the previous date (allowed change "
+                    + (a.maxDecrease() == null ? "" : ">= x" + num(a.maxDecrease())) + (a.maxIncrease() == null ? "" : "<= x" + num(a.maxIncrease())) + ")";
+        }
+        return a.hint() == null ? text : text + " (" + a.hint() + ")";
+    }
+
+    static String meanBand(String dataset, AnomalySpec a, Double value, double mu, double sd, int points, LocalDate date) {
+        String text = dataset + "." + a.column() + ": mean " + (value == null ? "?" : num(value)) + " is outside "
+                + num(mu) + " +- " + num(a.stddevs()) + " x " + num(sd) + " (median and robust stddev of " + points + " dates before " + date + ")";
         return a.hint() == null ? text : text + " (" + a.hint() + ")";
     }
 
@@ -79,7 +91,12 @@ final class Messages {
         return String.format(Locale.ROOT, "%.4g", d).replaceAll("0+$", "").replaceAll("\\.$", ".0");
     }
 
+    /** A percentage that never rounds a small shortfall away (99.9993% is not printed as 100.00%). */
     static String pct(double ratio) {
-        return String.format(Locale.ROOT, "%.2f%%", 100 * ratio);
+        String two = String.format(Locale.ROOT, "%.2f%%", 100 * ratio);
+        if ((two.equals("100.00%") && ratio < 1) || (two.equals("0.00%") && ratio > 0)) {
+            return String.format(Locale.ROOT, "%.6f%%", 100 * ratio).replaceAll("0+%$", "%");
+        }
+        return two;
     }
 }

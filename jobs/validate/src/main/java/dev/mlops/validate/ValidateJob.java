@@ -166,7 +166,10 @@ public final class ValidateJob implements BatchJob {
         Dataset<Row> good = data;
         Dataset<Row> bad = data.filter(lit(false));
         Dataset<Row> rowLevel = null;
-        if (!ds.checks().isEmpty() || !ds.anomalies().isEmpty()) {
+        boolean empty = data.isEmpty();
+        if (empty) {
+            outcomes = emptyPartition(dataset, ds);
+        } else if (!ds.checks().isEmpty() || !ds.anomalies().isEmpty()) {
             LOG.info("validating {} ({} checks, {} anomaly checks) for {}", dataset, ds.checks().size(), ds.anomalies().size(), date);
             DeequAdapter.Verification v = Locks.withLock(platform.metadata(), "dq_history|" + spec.model() + "|" + dataset,
                     () -> new DeequAdapter(spark).verify(dataset, data, ds.checks(), ds.anomalies(),
@@ -175,7 +178,8 @@ public final class ValidateJob implements BatchJob {
             if (v.rowLevel() != null) {
                 List<Column> failed = new ArrayList<>();
                 for (String check : v.rowLevelChecks()) {
-                    failed.add(when(col(check).equalTo(false), lit("check '" + check + "' failed")));
+                    Column ok = v.nullIsFailure().contains(check) ? org.apache.spark.sql.functions.coalesce(col(check), lit(false)) : col(check);
+                    failed.add(when(ok.equalTo(false), lit("check '" + check + "' failed")));
                 }
                 rowLevel = v.rowLevel().withColumn("__dq_reasons", array_compact(array(failed.toArray(Column[]::new))))
                         .persist(StorageLevel.MEMORY_AND_DISK());
@@ -219,6 +223,26 @@ public final class ValidateJob implements BatchJob {
                 rowLevel.unpersist();
             }
         }
+    }
+
+    /** An empty partition: size checks decide; the others have nothing to judge and are reported as skipped. */
+    private static List<CheckOutcome> emptyPartition(String dataset, DatasetSpec ds) {
+        List<CheckOutcome> out = new ArrayList<>();
+        for (var c : ds.checks()) {
+            if (c.kind() == dev.mlops.core.spec.CheckKind.SIZE) {
+                boolean ok = c.min() == null || c.min() <= 0;
+                out.add(new CheckOutcome(dataset, c.displayName(), c.kind().specName(), "size of an empty partition", c.severity(), ok,
+                        "Size", 0.0, ok ? null : dataset + ": the partition is empty (0 rows), expected >= " + c.min().longValue()));
+            } else {
+                out.add(new CheckOutcome(dataset, c.displayName(), c.kind().specName(), "skipped: empty partition", c.severity(), true,
+                        null, null, null));
+            }
+        }
+        for (var a : ds.anomalies()) {
+            out.add(new CheckOutcome(dataset, a.displayName(), "anomaly:" + a.kind().specName(), "skipped: empty partition",
+                    a.severity(), true, null, null, null));
+        }
+        return out;
     }
 
     private RepeatStatus publish(ChunkContext context, JobMetrics metrics) {

@@ -77,6 +77,29 @@ class ValidateJobTest {
                   - {kind: max, column: v, max: 100, severity: warning}
                 anomalies:
                   - {kind: row_count_change, max_decrease: 0.5, max_increase: 2.0}
+              m:
+                source: {kind: files, format: csv, path: "m/{date}"}
+                columns:
+                  - {name: id, type: string}
+                  - {name: v, type: double}
+                  - {name: cat, type: string}
+                  - {name: ts, type: timestamp}
+                  - {name: w, type: double}
+                checks:
+                  - {kind: size, min: 1}
+                anomalies:
+                  - {kind: mean_band, column: v, stddevs: 3}
+              n:
+                source: {kind: files, format: csv, path: "n/{date}"}
+                columns:
+                  - {name: id, type: string}
+                  - {name: v, type: double}
+                  - {name: cat, type: string}
+                  - {name: ts, type: timestamp}
+                  - {name: w, type: double}
+                checks:
+                  - {kind: max, column: w, max: 5, severity: warning, name: never_computed}
+                  - {kind: satisfies, name: v_range, predicate: "v BETWEEN 0 AND 100", min_ratio: 0.5}
             """;
 
     @TempDir
@@ -119,8 +142,10 @@ class ValidateJobTest {
         return run(Cli.commandLine(new IngestCommand(), c -> tp.platform()), args);
     }
 
+    static final StructType SCHEMA_W = SCHEMA.add("w", DataTypes.DoubleType);
+
     private void writeRaw(String dataset, LocalDate date, List<Row> rows) {
-        tp.platform().spark().createDataFrame(rows, SCHEMA).coalesce(1).write().mode("overwrite")
+        tp.platform().spark().createDataFrame(rows, "m".equals(dataset) || "n".equals(dataset) ? SCHEMA_W : SCHEMA).coalesce(1).write().mode("overwrite")
                 .parquet(tp.platform().lake().partition("raw", dataset, date).toString());
     }
 
@@ -178,7 +203,7 @@ class ValidateJobTest {
                 .contains("t.v_small: 97.50% of rows satisfy 'v < 1000'")
                 .contains("t.v: mean").contains("> 90.0")
                 .contains("t.v: stddev").contains("> 50.0")
-                .contains("t.v: p50").contains("> 80.0")
+                .contains("t.v: quantile 0.5 = 168.0 > 80.0")
                 .contains("t.ts: newest value 2024-03-08T10:00:00Z is older than 6h before the end of the data date");
         assertThat(tp.platform().lake().exists(tp.platform().lake().partition("validated", "t", D)))
                 .as("a failed day publishes no validated partition").isFalse();
@@ -236,10 +261,10 @@ class ValidateJobTest {
         assertThat(validate("--model", "dq_test", "--date", d1.plusDays(4).toString(), "--dataset", "s")).isEqualTo(3);
         // the backfilled date compares with earlier dates only: with day 5 (400 rows) in its history it would be a 2.5x jump
         assertThat(validate("--model", "dq_test", "--date", d1.plusDays(3).toString(), "--dataset", "s")).as(stderr).isZero();
-        // re-running a date replaces its history entry instead of adding one
+        // re-running a date replaces its history entry instead of adding one; the failed day 5 is not in it
         assertThat(validate("--model", "dq_test", "--date", d1.plusDays(1).toString(), "--dataset", "s")).isZero();
         String history = Files.readString(Paths.get(ValidateJob.historyPath(tp.platform().lake(), "dq_test", "s").toUri()));
-        assertThat(history.split("\"dataSetDate\"", -1).length - 1).isEqualTo(5);
+        assertThat(history.split("\"dataSetDate\"", -1).length - 1).isEqualTo(4);
     }
 
     @Test
@@ -275,5 +300,70 @@ class ValidateJobTest {
                 "suggest", "--model", "dq_test", "--dataset", "t", "--date", D.toString())).as(stderr).isZero();
         assertThat(stdout).contains("checks:").contains("  - {kind: completeness, column: id}")
                 .contains("kind: allowed_values, column: cat, values: [");
+    }
+
+    private static List<Row> rowsWithMean(LocalDate date, double mean, int n) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            rows.add(RowFactory.create("id-" + i, mean + (i % 2 == 0 ? 1 : -1), "a", Timestamp.valueOf(date.atTime(12, 0)), null));
+        }
+        return rows;
+    }
+
+    @Test
+    void aDayThatFailedTheGateDoesNotBecomeTheBaselineOfTheNextDay() {
+        LocalDate d1 = D.minusDays(4);
+        for (int i = 0; i < 3; i++) {
+            writeRaw("s", d1.plusDays(i), goodRows(d1.plusDays(i), 1000));
+        }
+        writeRaw("s", d1.plusDays(3), goodRows(d1.plusDays(3), 400));
+        writeRaw("s", d1.plusDays(4), goodRows(d1.plusDays(4), 1000));
+        assertThat(validate("--model", "dq_test", "--from", d1.toString(), "--to", d1.plusDays(4).toString(), "--dataset", "s")).isEqualTo(3);
+        assertThat(stdout).contains("validate dq_test " + d1.plusDays(3) + ": DATA CONTRACT VIOLATION (exit 3)")
+                .contains("validate dq_test " + d1.plusDays(4) + ": done (exit 0)");
+    }
+
+    @Test
+    void meanBandNeedsHistoryThenCatchesAShift() {
+        LocalDate d1 = D.minusDays(8);
+        writeRaw("m", d1, rowsWithMean(d1, 40, 50));
+        writeRaw("m", d1.plusDays(1), rowsWithMean(d1.plusDays(1), 900, 50));
+        for (int i = 2; i < 8; i++) {
+            writeRaw("m", d1.plusDays(i), rowsWithMean(d1.plusDays(i), 40 + (i % 3), 50));
+        }
+        writeRaw("m", D, rowsWithMean(D, 1000, 50));
+        // day 2 is odd but there is no history to judge it by yet ("insufficient history"), so it passes
+        assertThat(validate("--model", "dq_test", "--from", d1.toString(), "--to", d1.plusDays(7).toString(), "--dataset", "m"))
+                .as(stdout).isZero();
+        assertThat(validate("--model", "dq_test", "--date", D.toString(), "--dataset", "m")).isEqualTo(3);
+        assertThat(stderr).contains("m.v: mean 1000.0 is outside").contains("(median and robust stddev of 8 dates before " + D + ")");
+    }
+
+    @Test
+    void aCheckThatCannotBeComputedJudgesNoRowAndIsAnError() throws Exception {
+        List<Row> rows = rowsWithMean(D, 40, 50);
+        rows.add(RowFactory.create("n-1", null, "a", Timestamp.valueOf(D.atTime(12, 0)), null));
+        writeRaw("n", D, rows);
+        assertThat(validate("--model", "dq_test", "--date", D.toString(), "--dataset", "n")).isEqualTo(3);
+        assertThat(stderr).contains("n.w: max could not be computed on this data");
+        // the NULL result of the satisfies predicate counts as a violation, for the metric and for the row
+        Dataset<Row> q = read("quarantine", "n", "dt=" + D, "stage=validate");
+        assertThat(q.select("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList()).containsExactly("n-1");
+        assertThat(read("dq_results", "dt=" + D, "dataset=n").filter("check = 'never_computed'").first().<String>getAs("severity"))
+                .isEqualTo("error");
+    }
+
+    @Test
+    void anEmptyPartitionSaysSo() {
+        writeRaw("t", D, List.of());
+        assertThat(validate("--model", "dq_test", "--date", D.toString(), "--dataset", "t")).isEqualTo(3);
+        assertThat(stderr).contains("t: the partition is empty (0 rows), expected >= 50").doesNotContain("could not be computed");
+    }
+
+    @Test
+    void smallShortfallsAreNotRoundedAway() {
+        assertThat(Messages.pct(0.99999)).isEqualTo("99.999%");
+        assertThat(Messages.pct(0.00001)).isEqualTo("0.001%");
+        assertThat(Messages.pct(0.975)).isEqualTo("97.50%");
     }
 }

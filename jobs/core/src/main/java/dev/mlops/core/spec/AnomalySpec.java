@@ -11,8 +11,9 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code row_count_change}: the row count may fall to at least {@code max_decrease} times and rise to at
  *       most {@code max_increase} times the previous date's (e.g. 0.5 and 2.0);</li>
- *   <li>{@code mean_band}: the mean of {@code column} must stay within {@code stddevs} standard deviations of
- *       its running mean over the history (online normal).</li>
+ *   <li>{@code mean_band}: the mean of {@code column} must stay within {@code stddevs} robust standard deviations
+ *       (1.4826 x median absolute deviation) of the median of its values on earlier dates; judged from 5 earlier
+ *       dates on.</li>
  * </ul>
  */
 public record AnomalySpec(Kind kind, String name, String column, Double maxDecrease, Double maxIncrease, Double stddevs,

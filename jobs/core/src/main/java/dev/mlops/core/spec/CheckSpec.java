@@ -31,6 +31,8 @@ public record CheckSpec(CheckKind kind, String name, String column, List<String>
         severity = severity == null ? Severity.ERROR : severity;
         columns = columns == null ? null : List.copyOf(columns);
         values = values == null ? null : List.copyOf(values);
+        check(columns == null || kind == CheckKind.UNIQUENESS, "columns",
+                "expected column: <name>; columns: [..] is only for uniqueness checks");
         if (minRatio != null) {
             check(minRatio >= 0 && minRatio <= 1, "min_ratio", "expected a ratio in [0, 1], got " + minRatio);
         }

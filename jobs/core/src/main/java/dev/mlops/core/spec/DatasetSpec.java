@@ -42,6 +42,8 @@ public record DatasetSpec(String description, Boolean required, String eventTime
                 check(t == ColumnType.TIMESTAMP || t == ColumnType.DATE, "checks[" + i + "].column",
                         "expected a timestamp or date column for a freshness check, '" + c.column() + "' is " + t.specName());
             }
+            check(!seen.contains(c.displayName()), "checks[" + i + "].name",
+                    "expected a check name that is not also a column name, got '" + c.displayName() + "'");
             check(names.add(c.displayName()), "checks[" + i + "].name",
                     "expected unique check names, '" + c.displayName() + "' appears twice (set name: to tell them apart)");
         }
