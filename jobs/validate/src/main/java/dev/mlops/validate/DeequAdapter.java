@@ -176,8 +176,18 @@ final class DeequAdapter {
                 }
             }
         }
+        // row-level columns only for the checks that quarantine: e.g. uniqueness would add a window over the entity
+        java.util.Set<String> wanted = new java.util.HashSet<>(rowLevelChecks);
+        java.util.Map<Check, CheckResult> kept = new java.util.LinkedHashMap<>();
+        results.forEach((check, checkResult) -> {
+            if (wanted.contains(check.description())) {
+                kept.put(check, checkResult);
+            }
+        });
+        VerificationResult rowLevelResult = new VerificationResult(result.status(), toScalaMap(kept), result.metrics());
         Dataset<Row> rowLevel = rowLevelChecks.isEmpty() ? null
-                : com.amazon.deequ.VerificationResult$.MODULE$.rowLevelResultsAsDataFrame(spark, result, df);
+                : com.amazon.deequ.VerificationResult$.MODULE$.rowLevelResultsAsDataFrame(spark, rowLevelResult, df)
+                        .select(rowLevelColumns(df, rowLevelChecks));
         boolean errors = outcomes.stream().anyMatch(CheckOutcome::failedError);
         Runnable saveHistory = () -> repository.save(new ResultKey(dateMillis, scalaTags),
                 new com.amazon.deequ.analyzers.runners.AnalyzerContext(result.metrics()));
@@ -320,12 +330,24 @@ final class DeequAdapter {
         return v instanceof Number n ? n.doubleValue() : null;
     }
 
-    private static scala.collection.immutable.Map<String, String> toScalaMap(Map<String, String> map) {
-        scala.collection.immutable.Map<String, String> out = scala.collection.immutable.Map$.MODULE$.empty();
-        for (Map.Entry<String, String> e : map.entrySet()) {
+    private static <K, V> scala.collection.immutable.Map<K, V> toScalaMap(Map<K, V> map) {
+        scala.collection.immutable.Map<K, V> out = scala.collection.immutable.Map$.MODULE$.empty();
+        for (Map.Entry<K, V> e : map.entrySet()) {
             out = out.$plus(new scala.Tuple2<>(e.getKey(), e.getValue()));
         }
         return out;
+    }
+
+    /** The data's own columns (without helper columns) and the row-level columns of the quarantining checks. */
+    private static org.apache.spark.sql.Column[] rowLevelColumns(Dataset<Row> df, List<String> checks) {
+        List<org.apache.spark.sql.Column> cols = new ArrayList<>();
+        for (String c : df.columns()) {
+            if (!c.startsWith(DERIVED_PREFIX)) {
+                cols.add(col(c));
+            }
+        }
+        checks.forEach(c -> cols.add(col(c)));
+        return cols.toArray(org.apache.spark.sql.Column[]::new);
     }
 
 }

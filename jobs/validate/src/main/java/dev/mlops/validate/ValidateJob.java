@@ -39,7 +39,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.ExitStatus;
@@ -163,8 +162,6 @@ public final class ValidateJob implements BatchJob {
         Path quarantineOut = new Path(dir, "quarantine");
         Path resultsOut = new Path(dir, "results");
         List<CheckOutcome> outcomes = List.of();
-        Dataset<Row> good = data;
-        Dataset<Row> bad = data.filter(lit(false));
         Dataset<Row> rowLevel = null;
         boolean empty = data.isEmpty();
         if (empty) {
@@ -181,48 +178,47 @@ public final class ValidateJob implements BatchJob {
                     Column ok = v.nullIsFailure().contains(check) ? org.apache.spark.sql.functions.coalesce(col(check), lit(false)) : col(check);
                     failed.add(when(ok.equalTo(false), lit("check '" + check + "' failed")));
                 }
-                rowLevel = v.rowLevel().withColumn("__dq_reasons", array_compact(array(failed.toArray(Column[]::new))))
-                        .persist(StorageLevel.MEMORY_AND_DISK());
-                good = rowLevel.filter(size(col("__dq_reasons")).equalTo(0)).select(specColumns.toArray(Column[]::new));
-                List<Column> q = new ArrayList<>();
-                for (ColumnSpec c : ds.columns()) {
-                    q.add(col(c.name()).cast("string").alias(c.name()));
-                }
-                q.add(col("__dq_reasons").alias("_reasons"));
-                q.add(lit(null).cast("string").alias("_source_file"));
-                q.add(lit(null).cast("string").alias("_raw_record"));
-                bad = rowLevel.filter(size(col("__dq_reasons")).gt(0)).select(q.toArray(Column[]::new));
+                // no persist: recomputing the row-level frame for the (rare) quarantine pass is cheaper than caching it
+                rowLevel = v.rowLevel().withColumn("__dq_reasons", array_compact(array(failed.toArray(Column[]::new))));
             }
         }
+        // one pass writes the passing rows and counts the rejected ones; the quarantine pass only runs when some were
+        Dataset<Row> source = rowLevel == null ? data.withColumn("__dq_reasons", array().cast("array<string>")) : rowLevel;
+        org.apache.spark.sql.Observation observation = new org.apache.spark.sql.Observation("validate_" + dataset);
+        source.observe(observation, org.apache.spark.sql.functions.count(lit(1)).alias("rows"),
+                        org.apache.spark.sql.functions.sum(when(size(col("__dq_reasons")).gt(0), 1).otherwise(0)).alias("rejected"))
+                .filter(size(col("__dq_reasons")).equalTo(0))
+                .select(specColumns.toArray(Column[]::new))
+                .write().mode("overwrite").parquet(validatedOut.toString());
+        long rows;
+        long quarantined;
         try {
-            good.write().mode("overwrite").parquet(validatedOut.toString());
-            if (rowLevel == null) {
-                List<Column> q = new ArrayList<>();
-                for (ColumnSpec c : ds.columns()) {
-                    q.add(col(c.name()).cast("string").alias(c.name()));
-                }
-                q.add(array().cast("array<string>").alias("_reasons"));
-                q.add(lit(null).cast("string").alias("_source_file"));
-                q.add(lit(null).cast("string").alias("_raw_record"));
-                bad = bad.select(q.toArray(Column[]::new));
-            }
-            bad.coalesce(1).write().mode("overwrite").parquet(quarantineOut.toString());
-            List<Row> rows = new ArrayList<>();
-            for (CheckOutcome o : outcomes) {
-                rows.add(RowFactory.create(spec.model(), o.check(), o.kind(), o.constraint(), o.severity().specName(),
-                        o.passed() ? "passed" : "failed", o.metric(), o.value(), o.message(), instance));
-            }
-            spark.createDataFrame(rows, RESULTS_SCHEMA).coalesce(1).write().mode("overwrite").parquet(resultsOut.toString());
-            long passed = spark.read().parquet(validatedOut.toString()).count();
-            long quarantined = spark.read().parquet(quarantineOut.toString()).count();
-            return new StagedValidation(dataset, StagedValidation.Status.VALIDATED, passed + quarantined, passed, quarantined,
-                    outcomes, validatedOut.toString(), quarantineOut.toString(), resultsOut.toString(),
-                    ds.checks().isEmpty() && ds.anomalies().isEmpty() ? "no checks declared: passed through" : null);
-        } finally {
-            if (rowLevel != null) {
-                rowLevel.unpersist();
-            }
+            Map<String, Object> counts = observation.getAsJava();
+            rows = counts.get("rows") == null ? 0 : ((Number) counts.get("rows")).longValue();
+            quarantined = counts.get("rejected") == null ? 0 : ((Number) counts.get("rejected")).longValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw JobException.retryable("interrupted while validating " + dataset, e);
         }
+        List<Column> q = new ArrayList<>();
+        for (ColumnSpec c : ds.columns()) {
+            q.add(col(c.name()).cast("string").alias(c.name()));
+        }
+        q.add(col("__dq_reasons").alias("_reasons"));
+        q.add(lit(null).cast("string").alias("_source_file"));
+        q.add(lit(null).cast("string").alias("_raw_record"));
+        // always a Parquet file with the schema, also when empty
+        source.filter(quarantined > 0 ? size(col("__dq_reasons")).gt(0) : lit(false)).select(q.toArray(Column[]::new))
+                .repartition(1).write().mode("overwrite").parquet(quarantineOut.toString());
+        List<Row> resultRows = new ArrayList<>();
+        for (CheckOutcome o : outcomes) {
+            resultRows.add(RowFactory.create(spec.model(), o.check(), o.kind(), o.constraint(), o.severity().specName(),
+                    o.passed() ? "passed" : "failed", o.metric(), o.value(), o.message(), instance));
+        }
+        spark.createDataFrame(resultRows, RESULTS_SCHEMA).coalesce(1).write().mode("overwrite").parquet(resultsOut.toString());
+        return new StagedValidation(dataset, StagedValidation.Status.VALIDATED, rows, rows - quarantined, quarantined,
+                outcomes, validatedOut.toString(), quarantineOut.toString(), resultsOut.toString(),
+                ds.checks().isEmpty() && ds.anomalies().isEmpty() ? "no checks declared: passed through" : null);
     }
 
     /** An empty partition: size checks decide; the others have nothing to judge and are reported as skipped. */
