@@ -22,7 +22,7 @@ help:
 	@echo "make build  - compile and package every job (jars + lib/ under jobs/*/target)"
 	@echo "make test   - run all tests (embedded PostgreSQL and Spark start by themselves; no Docker)"
 	@echo "make demo   - generate a week of synthetic data and run ingest + validate locally under .mlops/"
-	@echo "make bench  - ingest throughput vs a raw Spark CSV->Parquet conversion (BENCH_ROWS, default 10M)"
+	@echo "make bench  - ingest vs a raw Spark CSV->Parquet conversion, validate vs one raw aggregation (BENCH_ROWS, default 10M)"
 	@echo "make images - build the job images with docker or podman (images/; needs a running engine)"
 	@echo "make clean  - remove build output, local state (.mlops/) and benchmark output"
 
@@ -47,9 +47,10 @@ demo: build
 	MLOPS_LOG_FORMAT=text ./mlops runs --limit 40 2>>$(MLOPS_HOME)/demo.log
 	@echo "== done: lake under $(MLOPS_HOME)/lake, results under $(MLOPS_HOME)/results, logs in $(MLOPS_HOME)/demo.log"
 
+# both benchmarks, each in its own JVM; figures in bench/out/{ingest,validate}.json
 bench:
 	$(MVN) -DskipTests install -pl jobs/bench -am
-	$(MVN) exec:exec -pl jobs/bench
+	$(MVN) exec:exec -pl jobs/bench -Dexec.mainClass=dev.mlops.bench.AllBenches
 
 # the Athena DDL of every model's lake tables, generated from its spec (a test checks they agree)
 athena-ddl: build
