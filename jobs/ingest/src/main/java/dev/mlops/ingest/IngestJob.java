@@ -129,18 +129,14 @@ public final class IngestJob implements BatchJob {
             List<String> schema = ds.columns().stream().map(c -> c.name() + ":" + c.type().specName()).toList();
             Instant now = Instant.now();
             Path target = lake.partition("raw", s.dataset(), date);
-            publishOnce(lake, new Path(s.stagedQuarantine()), lake.partition("quarantine", s.dataset(), date, "stage", NAME), instance,
+            lake.publishOnce(new Path(s.stagedQuarantine()), lake.partition("quarantine", s.dataset(), date, "stage", NAME),
                     new Manifest("quarantine/" + s.dataset(), date, spec.model(), s.quarantined(), 0, null, null, s.inputs(), null, run, now));
-            publishOnce(lake, new Path(s.stagedRaw()), target, instance,
+            lake.publishOnce(new Path(s.stagedRaw()), target,
                     new Manifest("raw/" + s.dataset(), date, spec.model(), s.rows(), s.quarantined(), schema, schemaHash(ds),
                             s.inputs(), s.watermark(), run, now));
             LOG.info("published {} ({} rows, {} quarantined)", target, s.rows(), s.quarantined());
         }
-        lake.delete(stagingRoot(execution));
-        Path parent = lake.stagingParent(NAME, spec.model(), date);
-        for (int up = 0; up < 3 && lake.deleteIfEmpty(parent); up++) {
-            parent = parent.getParent();
-        }
+        lake.cleanStaging(NAME, spec.model(), date, instance);
         if (allEmpty) {
             contribution.setExitStatus(new ExitStatus(JobRunner.NOOP, "no input for any dataset on " + date));
             execution.setExitStatus(new ExitStatus(JobRunner.NOOP, "no input for any dataset on " + date));
@@ -148,27 +144,6 @@ public final class IngestJob implements BatchJob {
         return RepeatStatus.FINISHED;
     }
 
-    /**
-     * Publishes one staged directory with its manifest. Idempotent for a restarted run: if the
-     * staged directory is gone because an earlier attempt of this run already swapped it in,
-     * the target's manifest names this run and there is nothing to do.
-     */
-    private static void publishOnce(Lake lake, Path staged, Path target, long instance, Manifest manifest) {
-        if (!lake.exists(staged)) {
-            lake.recover(target);
-            if (publishedBy(lake, target) == instance) {
-                return;
-            }
-            throw JobException.retryable("staged output " + staged + " is missing and " + target
-                    + " was not published by this run; run the date again to recompute it", null);
-        }
-        lake.writeText(Manifest.pathIn(staged), manifest.toJson());
-        lake.publish(staged, target);
-    }
-
-    private static long publishedBy(Lake lake, Path partition) {
-        return lake.readText(Manifest.pathIn(partition)).map(Manifest::fromJson).map(m -> m.run().jobInstanceId()).orElse(-1L);
-    }
 
     /**
      * A failed run can resume only if everything its completed stage steps staged is still
@@ -187,9 +162,9 @@ public final class IngestJob implements BatchJob {
             if (s.status() != StagedDataset.Status.STAGED) {
                 continue;
             }
-            boolean raw = lake.exists(new Path(s.stagedRaw())) || publishedBy(lake, lake.partition("raw", dataset, date)) == instance;
+            boolean raw = lake.exists(new Path(s.stagedRaw())) || lake.publishedBy(lake.partition("raw", dataset, date)) == instance;
             boolean quarantine = lake.exists(new Path(s.stagedQuarantine()))
-                    || publishedBy(lake, lake.partition("quarantine", dataset, date, "stage", NAME)) == instance;
+                    || lake.publishedBy(lake.partition("quarantine", dataset, date, "stage", NAME)) == instance;
             if (!raw || !quarantine) {
                 LOG.warn("staged output of {} from run instance {} is gone", dataset, instance);
                 return false;

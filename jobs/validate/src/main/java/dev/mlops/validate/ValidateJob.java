@@ -254,14 +254,14 @@ public final class ValidateJob implements BatchJob {
                 continue;
             }
             List<Manifest.InputFile> inputs = List.of(Manifest.InputFile.table(lake.partition("raw", s.dataset(), date).toString(), s.rows()));
-            publishOnce(lake, new Path(s.stagedResults()), lake.path("dq_results", "dt=" + date, "dataset=" + s.dataset()), instance,
+            lake.publishOnce(new Path(s.stagedResults()), lake.path("dq_results", "dt=" + date, "dataset=" + s.dataset()),
                     new Manifest("dq_results", date, spec.model(), s.outcomes().size(), 0, null, null, inputs, null, run, now));
-            publishOnce(lake, new Path(s.stagedQuarantine()), lake.partition("quarantine", s.dataset(), date, "stage", NAME), instance,
+            lake.publishOnce(new Path(s.stagedQuarantine()), lake.partition("quarantine", s.dataset(), date, "stage", NAME),
                     new Manifest("quarantine/" + s.dataset(), date, spec.model(), s.quarantined(), 0, null, null, inputs, null, run, now));
             Path validated = lake.partition("validated", s.dataset(), date);
             if (s.errors().isEmpty()) {
                 List<String> schema = spec.spec().dataset(s.dataset()).columns().stream().map(c -> c.name() + ":" + c.type().specName()).toList();
-                publishOnce(lake, new Path(s.stagedValidated()), validated, instance,
+                lake.publishOnce(new Path(s.stagedValidated()), validated,
                         new Manifest("validated/" + s.dataset(), date, spec.model(), s.passed(), s.quarantined(), schema, null, inputs, null, run, now));
             } else {
                 // a failed day must not leave an older validated partition for downstream jobs to read
@@ -269,11 +269,7 @@ public final class ValidateJob implements BatchJob {
                 lake.delete(new Path(s.stagedValidated()));
             }
         }
-        lake.delete(stagingRoot(execution));
-        Path parent = lake.stagingParent(NAME, spec.model(), date);
-        for (int up = 0; up < 3 && lake.deleteIfEmpty(parent); up++) {
-            parent = parent.getParent();
-        }
+        lake.cleanStaging(NAME, spec.model(), date, instance);
         return RepeatStatus.FINISHED;
     }
 
@@ -323,22 +319,6 @@ public final class ValidateJob implements BatchJob {
         return out;
     }
 
-    private static void publishOnce(Lake lake, Path staged, Path target, long instance, Manifest manifest) {
-        if (!lake.exists(staged)) {
-            lake.recover(target);
-            if (publishedBy(lake, target) == instance) {
-                return;
-            }
-            throw JobException.retryable("staged output " + staged + " is missing and " + target
-                    + " was not published by this run; run the date again to recompute it", null);
-        }
-        lake.writeText(Manifest.pathIn(staged), manifest.toJson());
-        lake.publish(staged, target);
-    }
-
-    private static long publishedBy(Lake lake, Path partition) {
-        return lake.readText(Manifest.pathIn(partition)).map(Manifest::fromJson).map(m -> m.run().jobInstanceId()).orElse(-1L);
-    }
 
     @Override
     public boolean resumable(JobExecution failed) {
@@ -349,7 +329,7 @@ public final class ValidateJob implements BatchJob {
             }
             StagedValidation s = StagedValidation.fromJson(failed.getExecutionContext().getString(key));
             if (s.status() == StagedValidation.Status.VALIDATED && !lake().exists(new Path(s.stagedResults()))
-                    && publishedBy(lake(), lake().path("dq_results", "dt=" + date, "dataset=" + dataset))
+                    && lake().publishedBy(lake().path("dq_results", "dt=" + date, "dataset=" + dataset))
                     != failed.getJobInstance().getInstanceId()) {
                 return false;
             }

@@ -173,6 +173,39 @@ public final class Lake {
         }
     }
 
+    /**
+     * Publishes a staged directory with its manifest. Idempotent for a restarted run: if the
+     * staged directory is gone because an earlier attempt of the same run (job instance)
+     * already swapped it in, the target's manifest names that run and there is nothing to do.
+     */
+    public void publishOnce(Path staged, Path target, Manifest manifest) {
+        long run = manifest.run().jobInstanceId();
+        if (!exists(staged)) {
+            recover(target);
+            if (publishedBy(target) == run) {
+                return;
+            }
+            throw JobException.retryable("staged output " + staged + " is missing and " + target
+                    + " was not published by this run; run the date again to recompute it", null);
+        }
+        writeText(Manifest.pathIn(staged), manifest.toJson());
+        publish(staged, target);
+    }
+
+    /** The job instance that published a partition (from its manifest), or -1. */
+    public long publishedBy(Path partition) {
+        return readText(Manifest.pathIn(partition)).map(Manifest::fromJson).map(m -> m.run().jobInstanceId()).orElse(-1L);
+    }
+
+    /** Removes a run's staging directory and the parents it leaves empty. */
+    public void cleanStaging(String job, String model, LocalDate date, long runKey) {
+        delete(staging(job, model, date, runKey));
+        Path parent = stagingParent(job, model, date);
+        for (int up = 0; up < 3 && deleteIfEmpty(parent); up++) {
+            parent = parent.getParent();
+        }
+    }
+
     /** Restores the previous version of a partition if a publish died between its two renames. */
     public boolean recover(Path target) {
         Path backup = backupOf(target);
