@@ -39,7 +39,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -371,7 +370,4 @@ final class DatasetStager {
         return Optional.empty();
     }
 
-    static StructType stringSchema(List<String> names) {
-        return DataTypes.createStructType(names.stream().map(n -> DataTypes.createStructField(n, DataTypes.StringType, true)).toList());
-    }
 }

@@ -1,15 +1,12 @@
 package dev.mlops.ingest;
 
-import dev.mlops.core.ExitCode;
 import dev.mlops.core.Platform;
 import dev.mlops.core.batch.RunIdentity;
 import dev.mlops.core.batch.RunSupport;
 import dev.mlops.core.cli.Cli;
 import dev.mlops.core.cli.DateRangeOptions;
 import dev.mlops.core.cli.PlatformCommand;
-import dev.mlops.core.result.JobResult;
 import dev.mlops.core.spec.LoadedSpec;
-import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -49,21 +46,10 @@ public final class IngestCommand extends PlatformCommand {
     @Override
     protected int run(Platform platform) {
         LoadedSpec spec = platform.specs().load(model);
-        List<String> datasets = IngestJob.datasets(spec, dataset);
-        boolean anyDone = false;
-        for (LocalDate date : dates.dates()) {
-            IngestJob job = new IngestJob(platform, spec, date, datasets, beforeStep);
-            JobResult result = RunSupport.execute(platform, new RunIdentity(IngestJob.NAME, model, date), job, Map.of(), out(), err());
-            ExitCode code = ExitCode.fromCode(result.exitCode());
-            if (code != ExitCode.OK && code != ExitCode.NOTHING_TO_DO) {
-                if (dates.isRange()) {
-                    err().println("stopping the range at " + date + "; dates before it are published");
-                }
-                return code.code();
-            }
-            anyDone |= code == ExitCode.OK;
-        }
+        List<String> datasets = spec.spec().datasetNames(dataset);
         // a range where some dates had no input is done; only "nothing at all" is nothing to do
-        return anyDone ? ExitCode.OK.code() : ExitCode.NOTHING_TO_DO.code();
+        return RunSupport.executeDates(dates.dates(), dates.isRange(), RunSupport.RangePolicy.STOP_ON_FAILURE,
+                date -> RunSupport.execute(platform, new RunIdentity(IngestJob.NAME, model, date),
+                        new IngestJob(platform, spec, date, datasets, beforeStep), Map.of(), out(), err()), err());
     }
 }

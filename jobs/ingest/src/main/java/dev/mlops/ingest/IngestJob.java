@@ -2,7 +2,6 @@ package dev.mlops.ingest;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.mlops.core.JobException;
 import dev.mlops.core.Platform;
 import dev.mlops.core.Versions;
 import dev.mlops.core.batch.BatchJob;
@@ -12,7 +11,6 @@ import dev.mlops.core.batch.RunOutcome;
 import dev.mlops.core.lake.Lake;
 import dev.mlops.core.lake.Manifest;
 import dev.mlops.core.metrics.JobMetrics;
-import dev.mlops.core.spec.ColumnSpec;
 import dev.mlops.core.spec.DatasetSpec;
 import dev.mlops.core.spec.LoadedSpec;
 import java.nio.charset.StandardCharsets;
@@ -71,7 +69,7 @@ public final class IngestJob implements BatchJob {
 
     @Override
     public String scope() {
-        return datasets.size() == spec.spec().datasets().size() ? "all" : String.join(",", datasets);
+        return spec.spec().scope(datasets);
     }
 
     @Override
@@ -242,16 +240,5 @@ public final class IngestJob implements BatchJob {
         return new ResultParts(summary, counts, outputs, decisions, reasons);
     }
 
-    /** The datasets of a spec to ingest: all, or the one named. */
-    public static List<String> datasets(LoadedSpec spec, String only) {
-        if (only == null) {
-            return new ArrayList<>(spec.spec().datasets().keySet());
-        }
-        spec.spec().dataset(only);
-        return List.of(only);
-    }
 
-    static List<String> columnNames(DatasetSpec ds) {
-        return ds.columns().stream().map(ColumnSpec::name).toList();
-    }
 }

@@ -30,13 +30,11 @@ import dev.mlops.core.spec.CheckKind;
 import dev.mlops.core.spec.CheckSpec;
 import dev.mlops.core.spec.Severity;
 import java.io.Serializable;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -68,7 +66,7 @@ final class DeequAdapter {
 
     /** What a verification produced. */
     record Verification(List<CheckOutcome> outcomes, Dataset<Row> rowLevel, List<String> rowLevelChecks,
-                        List<String> nullIsFailure, long rows) {
+                        List<String> nullIsFailure) {
     }
 
     /**
@@ -133,7 +131,6 @@ final class DeequAdapter {
             outcomes.add(meanBand(dataset, a, metrics.get(watchedAnalyzer(a)), repository, scalaTags, dateMillis, date));
         }
 
-        long rows = -1;
         Map<Check, CheckResult> results = JavaConverters.mapAsJavaMap(result.checkResults());
         for (Map.Entry<Check, CheckResult> e : results.entrySet()) {
             CheckSpec spec = byCheck.get(e.getKey());
@@ -143,9 +140,6 @@ final class DeequAdapter {
                 boolean passed = cr.status() == ConstraintStatus.Success();
                 String deequMessage = cr.message().isDefined() ? cr.message().get() : null;
                 if (spec != null) {
-                    if (spec.kind() == CheckKind.SIZE && value != null) {
-                        rows = value.longValue();
-                    }
                     if (value == null && !passed) {
                         // the check itself is broken for this data (e.g. a column all null, a bad predicate):
                         // it judges no row, and it is an error whatever its severity
@@ -195,7 +189,7 @@ final class DeequAdapter {
             // only days that pass the gate become the baseline of later anomaly checks
             saveHistory.run();
         }
-        return new Verification(outcomes, rowLevel, rowLevelChecks, nullIsFailure, rows);
+        return new Verification(outcomes, rowLevel, rowLevelChecks, nullIsFailure);
     }
 
     static double median(List<Double> values) {

@@ -1,6 +1,5 @@
 package dev.mlops.validate;
 
-import dev.mlops.core.ExitCode;
 import dev.mlops.core.JobException;
 import dev.mlops.core.Platform;
 import dev.mlops.core.batch.RunIdentity;
@@ -8,9 +7,7 @@ import dev.mlops.core.batch.RunSupport;
 import dev.mlops.core.cli.Cli;
 import dev.mlops.core.cli.DateRangeOptions;
 import dev.mlops.core.cli.PlatformCommand;
-import dev.mlops.core.result.JobResult;
 import dev.mlops.core.spec.LoadedSpec;
-import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -58,28 +55,10 @@ public final class ValidateCommand extends PlatformCommand {
             throw JobException.usage("missing --date YYYY-MM-DD or --from YYYY-MM-DD --to YYYY-MM-DD");
         }
         LoadedSpec spec = platform.specs().load(model);
-        List<String> datasets = ValidateJob.datasets(spec, dataset);
-        boolean anyDone = false;
-        ExitCode worst = null;
-        for (LocalDate date : dates.dates()) {
-            ValidateJob job = new ValidateJob(platform, spec, date, datasets, beforeStep);
-            JobResult result = RunSupport.execute(platform, new RunIdentity(ValidateJob.NAME, model, date), job, Map.of(), out(), err());
-            ExitCode code = ExitCode.fromCode(result.exitCode());
-            if (code == ExitCode.FAILED || code == ExitCode.USAGE) {
-                if (dates.isRange()) {
-                    err().println("stopping the range at " + date + "; dates before it are validated");
-                }
-                return code.code();
-            }
-            // a bad day stops that day only: later dates of a range are still validated
-            if (code == ExitCode.DATA_CONTRACT) {
-                worst = code;
-            }
-            anyDone |= code == ExitCode.OK;
-        }
-        if (worst != null) {
-            return worst.code();
-        }
-        return anyDone ? ExitCode.OK.code() : ExitCode.NOTHING_TO_DO.code();
+        List<String> datasets = spec.spec().datasetNames(dataset);
+        // a bad day stops that day only: later dates of a range are still validated
+        return RunSupport.executeDates(dates.dates(), dates.isRange(), RunSupport.RangePolicy.CONTINUE_AFTER_CONTRACT_VIOLATION,
+                date -> RunSupport.execute(platform, new RunIdentity(ValidateJob.NAME, model, date),
+                        new ValidateJob(platform, spec, date, datasets, beforeStep), Map.of(), out(), err()), err());
     }
 }

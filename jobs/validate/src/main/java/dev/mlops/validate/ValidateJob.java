@@ -91,18 +91,10 @@ public final class ValidateJob implements BatchJob {
         datasets.forEach(d -> spec.spec().dataset(d));
     }
 
-    /** The datasets of a spec to validate: all, or the one named. */
-    public static List<String> datasets(LoadedSpec spec, String only) {
-        if (only == null) {
-            return new ArrayList<>(spec.spec().datasets().keySet());
-        }
-        spec.spec().dataset(only);
-        return List.of(only);
-    }
 
     @Override
     public String scope() {
-        return datasets.size() == spec.spec().datasets().size() ? "all" : String.join(",", datasets);
+        return spec.spec().scope(datasets);
     }
 
     @Override

@@ -11,7 +11,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.function.Function;
 import java.util.Locale;
 import java.util.Map;
 
@@ -21,6 +24,42 @@ import java.util.Map;
  */
 public final class RunSupport {
     private RunSupport() {
+    }
+
+    /** What a date that fails does to the rest of a {@code --from/--to} range. */
+    public enum RangePolicy {
+        /** Stop at the first date that is neither done nor nothing-to-do (ingest: later windows build on earlier ones). */
+        STOP_ON_FAILURE,
+        /** A data contract violation (exit 3) stops that date only; later dates still run and the range ends with exit 3. */
+        CONTINUE_AFTER_CONTRACT_VIOLATION
+    }
+
+    /**
+     * Runs one job per date, in order, and returns the exit code of the whole range: the code of
+     * the date that stopped it; else 3 if a date violated its contract; else 0 if any date did
+     * work; else 100 (nothing to do on any date).
+     */
+    public static int executeDates(List<LocalDate> dates, boolean range, RangePolicy policy,
+                                   Function<LocalDate, JobResult> runDate, PrintWriter err) {
+        boolean anyDone = false;
+        boolean violation = false;
+        for (LocalDate date : dates) {
+            ExitCode code = ExitCode.fromCode(runDate.apply(date).exitCode());
+            boolean goOn = code == ExitCode.OK || code == ExitCode.NOTHING_TO_DO
+                    || code == ExitCode.DATA_CONTRACT && policy == RangePolicy.CONTINUE_AFTER_CONTRACT_VIOLATION;
+            if (!goOn) {
+                if (range) {
+                    err.println("stopping the range at " + date + "; the dates before it are done");
+                }
+                return code.code();
+            }
+            violation |= code == ExitCode.DATA_CONTRACT;
+            anyDone |= code == ExitCode.OK;
+        }
+        if (violation) {
+            return ExitCode.DATA_CONTRACT.code();
+        }
+        return anyDone ? ExitCode.OK.code() : ExitCode.NOTHING_TO_DO.code();
     }
 
     public static JobResult execute(Platform platform, RunIdentity id, BatchJob job, Map<String, String> extraParameters,

@@ -33,6 +33,20 @@ public record ModelSpec(String model, String description, String owner, Task tas
         }
     }
 
+    /** The datasets a job works on: all of them (in spec order), or the one named (which must exist). */
+    public java.util.List<String> datasetNames(String only) {
+        if (only == null) {
+            return java.util.List.copyOf(datasets.keySet());
+        }
+        dataset(only);
+        return java.util.List.of(only);
+    }
+
+    /** The scope part of a run's identity: "all", or the datasets joined with commas. */
+    public String scope(java.util.List<String> names) {
+        return names.size() == datasets.size() ? "all" : String.join(",", names);
+    }
+
     public DatasetSpec dataset(String name) {
         DatasetSpec d = datasets.get(name);
         if (d == null) {
