@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mlops.core.cli.Cli;
 import dev.mlops.core.testing.TestEnvironment;
 import dev.mlops.core.testing.TestEnvironment.TestPlatform;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -33,15 +31,10 @@ class MlopsCommandTest {
     }
 
     private int mlops(String... args) {
-        CommandLine cl = Cli.commandLine(new MlopsCommand(), config -> tp.platform());
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        cl.setOut(new PrintWriter(o, true));
-        cl.setErr(new PrintWriter(e, true));
-        int code = cl.execute(args);
-        out = o.toString();
-        err = e.toString();
-        return code;
+        TestEnvironment.Output o = TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), config -> tp.platform()), args);
+        out = o.out();
+        err = o.err();
+        return o.code();
     }
 
     @Test

@@ -75,15 +75,10 @@ class IngestJobTest {
         if (hook != null) {
             command.beforeStep(hook);
         }
-        CommandLine cl = Cli.commandLine(command, config -> tp.platform());
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        stdout = out.toString();
-        stderr = err.toString();
-        return code;
+        TestEnvironment.Output o = TestEnvironment.execute(Cli.commandLine(command, config -> tp.platform()), args);
+        stdout = o.out();
+        stderr = o.err();
+        return o.code();
     }
 
     private int ingest(String... args) {

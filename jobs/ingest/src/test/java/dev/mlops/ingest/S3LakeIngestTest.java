@@ -10,8 +10,6 @@ import dev.mlops.datagen.DataGenerator;
 import dev.mlops.datagen.GenerationReport;
 import dev.mlops.datagen.GeneratorOptions;
 import dev.mlops.datagen.ModelKind;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -24,7 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -77,11 +74,9 @@ class S3LakeIngestTest {
             long expected = gen.rowsByDataset().get("rentals");
 
             for (int run = 1; run <= 2; run++) {
-                CommandLine cl = Cli.commandLine(new IngestCommand(), c -> tp.platform());
-                StringWriter err = new StringWriter();
-                cl.setErr(new PrintWriter(err, true));
-                cl.setOut(new PrintWriter(new StringWriter(), true));
-                assertThat(cl.execute("--model", "zone_demand", "--date", D.toString(), "--dataset", "rentals")).as(err.toString()).isZero();
+                TestEnvironment.Output o = TestEnvironment.execute(Cli.commandLine(new IngestCommand(), c -> tp.platform()),
+                        "--model", "zone_demand", "--date", D.toString(), "--dataset", "rentals");
+                assertThat(o.code()).as(o.err()).isZero();
                 assertThat(TestEnvironment.spark().read().parquet("s3a://lake/prod/raw/rentals/dt=2024-03-04").count())
                         .as("run %d", run).isEqualTo(expected);
             }

@@ -12,8 +12,6 @@ import dev.mlops.datagen.Drift;
 import dev.mlops.datagen.GeneratorOptions;
 import dev.mlops.datagen.ModelKind;
 import dev.mlops.ingest.IngestCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -124,14 +122,10 @@ class ValidateJobTest {
     }
 
     private int run(CommandLine cl, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        stdout = out.toString();
-        stderr = err.toString();
-        return code;
+        TestEnvironment.Output o = TestEnvironment.execute(cl, args);
+        stdout = o.out();
+        stderr = o.err();
+        return o.code();
     }
 
     private int validate(String... args) {

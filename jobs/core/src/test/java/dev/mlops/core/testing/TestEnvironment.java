@@ -138,6 +138,20 @@ public final class TestEnvironment {
         }
     }
 
+    /** What a command printed and returned. */
+    public record Output(int code, String out, String err) {
+    }
+
+    /** Runs a command line with its stdout and stderr captured. */
+    public static Output execute(picocli.CommandLine cl, String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Output(code, out.toString(), err.toString());
+    }
+
     static Connection connect(JdbcTarget t) throws SQLException {
         return DriverManager.getConnection(t.url(), t.user(), t.password());
     }
