@@ -47,7 +47,7 @@ demo: build
 	MLOPS_LOG_FORMAT=text ./mlops runs --limit 40 2>>$(MLOPS_HOME)/demo.log
 	@echo "== done: lake under $(MLOPS_HOME)/lake, results under $(MLOPS_HOME)/results, logs in $(MLOPS_HOME)/demo.log"
 
-# both benchmarks, each in its own JVM; figures in bench/out/{ingest,validate}.json
+# both benchmarks, each in its own JVM; figures in jobs/bench/target/results/{ingest,validate}.json
 bench:
 	$(MVN) -DskipTests install -pl jobs/bench -am
 	$(MVN) exec:exec -pl jobs/bench -Dexec.mainClass=dev.mlops.bench.AllBenches
@@ -71,4 +71,4 @@ images:
 
 clean:
 	-$(MVN) clean
-	rm -rf .mlops bench/out
+	rm -rf .mlops

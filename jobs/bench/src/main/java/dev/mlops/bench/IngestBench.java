@@ -50,7 +50,7 @@ import org.apache.spark.sql.types.StructType;
  * {@code spark.read().option("header","true").schema(typed).csv(dir).write().parquet(out)}; the
  * candidate is the real ingest job (Spring Batch, embedded PostgreSQL metadata, staging,
  * quarantine, manifests, publish) for dataset {@code rentals} only. Prints a table, writes
- * {@code <repo>/bench/out/ingest.json}, exits 1 if a run fails or loses rows.
+ * {@code jobs/bench/target/results/ingest.json}, exits 1 if a run fails or loses rows.
  */
 public final class IngestBench {
     static final String MODEL = "zone_demand";
@@ -168,7 +168,7 @@ public final class IngestBench {
         long t0 = System.nanoTime();
         RentalsCsv.Written warm = RentalsCsv.write(landing.resolve(DATASET).resolve(WARMUP_DATE.toString()), WARMUP_DATE, warmRows, FILES, SEED + 1);
         RentalsCsv.Written data = RentalsCsv.write(landing.resolve(DATASET).resolve(DATE.toString()), DATE, rows, FILES, SEED);
-        double genSeconds = seconds(t0);
+        double genSeconds = Measure.seconds(t0);
         System.err.printf(Locale.ROOT, "bench: wrote %,d + %,d (warm-up) rows, %s, in %.1fs to %s%n",
                 data.rows(), warm.rows(), mb(data.bytes() + warm.bytes()), genSeconds, landing);
 
@@ -217,25 +217,17 @@ public final class IngestBench {
         }
     }
 
-    private static void settle() {
-        System.gc();
-        try {
-            Thread.sleep(500);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     private Timed baseline(SparkSession spark, StructType typed, RentalsCsv.Written in, Path outDir, SparkActivity activity, HeapSampler heap) {
-        settle();
+        Measure.settle();
         activity.reset();
         heap.reset();
-        long c0 = processCpuNanos();
+        long c0 = Measure.processCpuNanos();
         long t0 = System.nanoTime();
         spark.read().option("header", "true").schema(typed).csv(in.dir().toUri().toString())
                 .write().parquet(outDir.toUri().toString());
-        double s = seconds(t0);
-        double cpu = (processCpuNanos() - c0) / 1e9;
+        double s = Measure.seconds(t0);
+        double cpu = (Measure.processCpuNanos() - c0) / 1e9;
         long[] peaks = heap.peaks();
         activity.drain();
         int jobs = activity.jobCount();
@@ -252,18 +244,18 @@ public final class IngestBench {
     }
 
     private Timed ingest(Platform platform, LoadedSpec spec, LocalDate date, RentalsCsv.Written in, SparkActivity activity, HeapSampler heap) {
-        settle();
+        Measure.settle();
         activity.reset();
         heap.reset();
         StringWriter outText = new StringWriter();
         StringWriter errText = new StringWriter();
-        long c0 = processCpuNanos();
+        long c0 = Measure.processCpuNanos();
         long t0 = System.nanoTime();
         IngestJob job = new IngestJob(platform, spec, date, List.of(DATASET), null);
         JobResult result = RunSupport.execute(platform, new RunIdentity(IngestJob.NAME, MODEL, date), job, Map.of(),
                 new PrintWriter(outText, true), new PrintWriter(errText, true));
-        double s = seconds(t0);
-        double cpu = (processCpuNanos() - c0) / 1e9;
+        double s = Measure.seconds(t0);
+        double cpu = (Measure.processCpuNanos() - c0) / 1e9;
         long[] peaks = heap.peaks();
         activity.drain();
         int jobs = activity.jobCount();
@@ -343,7 +335,7 @@ public final class IngestBench {
         json.put("input_bytes", data.bytes());
         json.put("malformed_rows", data.malformed());
         json.put("warmup_rows", warm.rows());
-        json.put("generate_seconds", round(genSeconds));
+        json.put("generate_seconds", Measure.round(genSeconds));
         Map<String, Object> env = new LinkedHashMap<>();
         env.put("cores", cores);
         env.put("max_heap_bytes", maxHeap);
@@ -358,19 +350,19 @@ public final class IngestBench {
         runs.add(runJson("baseline", 2, b2));
         json.put("runs", runs);
         json.put("baseline_choice", "best of 2 (" + bestName + ")");
-        json.put("baseline_seconds", round(best.seconds()));
+        json.put("baseline_seconds", Measure.round(best.seconds()));
         json.put("baseline_rows_per_second", Math.round(best.rowsPerSecond()));
-        json.put("ingest_seconds", round(ingest.seconds()));
+        json.put("ingest_seconds", Measure.round(ingest.seconds()));
         json.put("ingest_rows_per_second", Math.round(ingest.rowsPerSecond()));
         json.put("ratio", Math.round(ratio * 1000) / 1000.0);
         json.put("ratio_vs_mean_baseline", Math.round(ratioMean * 1000) / 1000.0);
         json.put("cpu_time_ratio", Math.round(cpuRatio * 1000) / 1000.0);
         Map<String, Object> warmup = new LinkedHashMap<>();
-        warmup.put("baseline_seconds", round(warmBaseline.seconds()));
-        warmup.put("ingest_seconds", round(warmIngest.seconds()));
+        warmup.put("baseline_seconds", Measure.round(warmBaseline.seconds()));
+        warmup.put("ingest_seconds", Measure.round(warmIngest.seconds()));
         json.put("warmup", warmup);
 
-        Path file = repo.resolve("bench").resolve("out").resolve("ingest.json");
+        Path file = repo.resolve("jobs/bench/target/results/ingest.json");
         Files.createDirectories(file.getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
         out.printf(Locale.ROOT, "%nwrote %s%n", file);
@@ -381,13 +373,13 @@ public final class IngestBench {
         m.put("path", path);
         m.put("run", n);
         m.put("rows", t.rows());
-        m.put("seconds", round(t.seconds()));
+        m.put("seconds", Measure.round(t.seconds()));
         m.put("rows_per_second", Math.round(t.rowsPerSecond()));
-        m.put("process_cpu_seconds", round(t.cpuSeconds()));
+        m.put("process_cpu_seconds", Measure.round(t.cpuSeconds()));
         m.put("peak_heap_used_bytes", t.peakHeap());
         m.put("peak_heap_after_gc_bytes", t.peakHeapAfterGc());
         m.put("spark_jobs", t.sparkJobs());
-        m.put("spark_job_seconds", round(t.sparkJobMs() / 1000.0));
+        m.put("spark_job_seconds", Measure.round(t.sparkJobMs() / 1000.0));
         m.putAll(t.details());
         m.put("stages", t.stages());
         return m;
@@ -417,21 +409,8 @@ public final class IngestBench {
         throw new BenchFailure("the ingest result has no row count (got " + o + ")");
     }
 
-    /** CPU time of this JVM, all threads (Spark tasks, GC, driver); -1 when the JVM does not tell. */
-    private static long processCpuNanos() {
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            return os.getProcessCpuTime();
-        }
-        return -1;
-    }
 
-    private static double seconds(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1e9;
-    }
 
-    private static double round(double seconds) {
-        return Math.round(seconds * 1000) / 1000.0;
-    }
 
     static String mb(long bytes) {
         return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.2f GB", bytes / (double) (1L << 30))

@@ -85,7 +85,7 @@ import org.apache.spark.sql.SparkSession;
  * explaining where the time goes: a full scan of all columns (noop write), the uniqueness
  * grouping alone, and a plain Parquet copy (the cost of writing validated/). Passes over the
  * data come from {@link ScanPasses} (rows each stage read from the raw partition). Prints a table,
- * writes {@code <repo>/bench/out/validate.json}, exits 1 if a run fails or the job did not
+ * writes {@code jobs/bench/target/results/validate.json}, exits 1 if a run fails or the job did not
  * validate every row with exit code 0. {@code BENCH_PLANS=1} also prints the physical plan of
  * every SQL execution of the timed validate run to stderr.
  *
@@ -269,11 +269,11 @@ public final class ValidateBench {
     /** Everything a phase measures with. */
     record Meter(SparkSession spark, SparkActivity activity, ScanPasses scans, HeapSampler heap) {
         long start() {
-            settle();
+            Measure.settle();
             activity.reset();
             scans.reset();
             heap.reset();
-            return processCpuNanos();
+            return Measure.processCpuNanos();
         }
     }
 
@@ -302,8 +302,8 @@ public final class ValidateBench {
     }
 
     private Phase finish(Meter m, String what, TripsParquet.Written in, long t0, long c0, Map<String, Object> details) {
-        double s = seconds(t0);
-        double cpu = (processCpuNanos() - c0) / 1e9;
+        double s = Measure.seconds(t0);
+        double cpu = (Measure.processCpuNanos() - c0) / 1e9;
         long[] peaks = m.heap().peaks();
         m.activity().drain();
         m.scans().drain();
@@ -533,7 +533,7 @@ public final class ValidateBench {
         details.put("warnings", counts.get("warnings"));
         details.put("timeline", timeline);
         details.put("verify_spark_jobs", verifyJobs);
-        details.put("verify_spark_job_seconds", round(verifyJobSeconds));
+        details.put("verify_spark_job_seconds", Measure.round(verifyJobSeconds));
         details.put("validated_bytes", TripsParquet.size(TripsParquet.local(platform.lake().partition("validated", DATASET, in.date()))));
         return p;
     }
@@ -643,7 +643,7 @@ public final class ValidateBench {
         json.put("checks_added", EXTRA_CHECKS);
         json.put("anomaly_checks", "removed from the copy of the spec");
         json.put("warmup_rows", warm.rows());
-        json.put("generate_seconds", round(data.seconds()));
+        json.put("generate_seconds", Measure.round(data.seconds()));
         Map<String, Object> env = new LinkedHashMap<>();
         env.put("cores", cores);
         env.put("max_heap_bytes", maxHeap);
@@ -653,15 +653,15 @@ public final class ValidateBench {
         env.put("code_version", dev.mlops.core.Versions.codeVersion());
         json.put("environment", env);
         json.put("peer_choice", "best of 2 (" + bestName + ")");
-        json.put("peer_seconds", round(best.seconds()));
+        json.put("peer_seconds", Measure.round(best.seconds()));
         json.put("peer_rows_per_second", Math.round(best.rowsPerSecond()));
-        json.put("validate_seconds", round(v.seconds()));
+        json.put("validate_seconds", Measure.round(v.seconds()));
         json.put("validate_rows_per_second", Math.round(v.rowsPerSecond()));
         json.put("validate_peer_time_ratio", Math.round(ratio * 1000) / 1000.0);
         json.put("validate_peer_time_ratio_goal", 3.0);
         json.put("validate_peer_time_ratio_vs_mean_peer", Math.round(ratioMean * 1000) / 1000.0);
         json.put("validate_peer_cpu_time_ratio", Math.round(cpuRatio * 1000) / 1000.0);
-        json.put("verify_seconds", round(verify));
+        json.put("verify_seconds", Measure.round(verify));
         json.put("verify_peer_time_ratio", Math.round(verify / best.seconds() * 1000) / 1000.0);
         json.put("validate_over_unavoidable_work", Math.round(v.seconds() / floor * 1000) / 1000.0);
         Map<String, Object> passes = new LinkedHashMap<>();
@@ -681,13 +681,13 @@ public final class ValidateBench {
         }
         json.put("runs", runs);
         Map<String, Object> warmup = new LinkedHashMap<>();
-        warmup.put("peer_seconds", round(warmPeer.seconds()));
-        warmup.put("validate_seconds", round(warmValidate.seconds()));
+        warmup.put("peer_seconds", Measure.round(warmPeer.seconds()));
+        warmup.put("validate_seconds", Measure.round(warmValidate.seconds()));
         warmup.put("validate_passes", warmValidate.rawPasses().size());
         warmup.put("validate_spark_jobs", warmValidate.sparkJobs());
         json.put("warmup", warmup);
 
-        Path file = repo.resolve("bench").resolve("out").resolve("validate.json");
+        Path file = repo.resolve("jobs/bench/target/results/validate.json");
         Files.createDirectories(file.getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
         out.printf(Locale.ROOT, "%nwrote %s%n", file);
@@ -714,13 +714,13 @@ public final class ValidateBench {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("run", t.what());
         m.put("rows", t.rows());
-        m.put("seconds", round(t.seconds()));
+        m.put("seconds", Measure.round(t.seconds()));
         m.put("rows_per_second", Math.round(t.rowsPerSecond()));
-        m.put("process_cpu_seconds", round(t.cpuSeconds()));
+        m.put("process_cpu_seconds", Measure.round(t.cpuSeconds()));
         m.put("peak_heap_used_bytes", t.peakHeap());
         m.put("peak_heap_after_gc_bytes", t.peakHeapAfterGc());
         m.put("spark_jobs", t.sparkJobs());
-        m.put("spark_job_seconds", round(t.sparkJobMs() / 1000.0));
+        m.put("spark_job_seconds", Measure.round(t.sparkJobMs() / 1000.0));
         m.put("raw_passes", t.rawPasses().size());
         m.put("raw_row_passes", Math.round(t.rawRowPasses() * 1000) / 1000.0);
         m.put("cached_copy_scans", t.cachePasses().size());
@@ -737,7 +737,7 @@ public final class ValidateBench {
             Map<String, Object> jm = new LinkedHashMap<>();
             jm.put("job", j.id());
             jm.put("call_site", j.name());
-            jm.put("seconds", round(j.seconds()));
+            jm.put("seconds", Measure.round(j.seconds()));
             jm.put("stages", j.stageIds());
             jm.put("sql_execution", j.executionId());
             jm.put("operators", scans.operators(j.executionId()));
@@ -750,27 +750,7 @@ public final class ValidateBench {
 
     // ---------------------------------------------------------------------------------------------
 
-    private static void settle() {
-        System.gc();
-        try {
-            Thread.sleep(500);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
-    private static long processCpuNanos() {
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            return os.getProcessCpuTime();
-        }
-        return -1;
-    }
 
-    private static double seconds(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1e9;
-    }
 
-    private static double round(double seconds) {
-        return Math.round(seconds * 1000) / 1000.0;
-    }
 }
