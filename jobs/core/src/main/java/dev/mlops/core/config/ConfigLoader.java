@@ -206,10 +206,20 @@ public final class ConfigLoader {
                 values.getOrDefault("spark.master", "local[*]"), sparkConf,
                 Optional.ofNullable(values.get("aws.region")),
                 optionalUri(values, origins, "dynamodb.endpoint"),
+                tablePrefix(values, origins),
                 Optional.ofNullable(values.get("sagemaker.role_arn")),
                 optionalUri(values, origins, "sagemaker.endpoint"),
                 optionalUri(values, origins, "metrics.pushgateway_url"),
                 resultPath, origins);
+    }
+
+    private static String tablePrefix(Map<String, String> values, Map<String, String> origins) {
+        String p = values.getOrDefault("dynamodb.table_prefix", "mlops-");
+        if (!p.matches("[A-Za-z0-9_.-]*")) {
+            throw new ConfigException(origins.get("dynamodb.table_prefix"), "dynamodb.table_prefix",
+                    "expected letters, digits, '_', '-' or '.' (DynamoDB table name characters), got '" + p + "'");
+        }
+        return p;
     }
 
     private static JdbcTarget jdbc(Map<String, String> values, Map<String, String> origins, String prefix) {

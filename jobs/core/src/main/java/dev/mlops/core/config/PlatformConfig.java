@@ -25,6 +25,7 @@ public record PlatformConfig(
         Map<String, String> sparkConf,
         Optional<String> awsRegion,
         Optional<URI> dynamodbEndpoint,
+        String dynamodbTablePrefix,
         Optional<String> sagemakerRoleArn,
         Optional<URI> sagemakerEndpoint,
         Optional<URI> pushgatewayUrl,

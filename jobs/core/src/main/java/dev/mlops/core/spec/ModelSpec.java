@@ -7,12 +7,12 @@ import java.util.Map;
 
 /**
  * One model's spec ({@code dags/models/<model>.yaml}): its datasets and schemas, label and
- * task. Later lifecycle steps add their sections (validation, features, training, ...).
+ * task, feature groups. Later lifecycle steps add their sections (training, ...).
  * Instances are validated on construction; {@link SpecLoader} reports violations with file
  * and key path.
  */
 public record ModelSpec(String model, String description, String owner, Task task, String entity,
-                        LabelSpec label, Map<String, DatasetSpec> datasets) {
+                        LabelSpec label, Map<String, DatasetSpec> datasets, Map<String, FeatureGroupSpec> features) {
     public ModelSpec {
         SpecViolation.checkName(model, "model");
         check(task != null, "task", "expected one of [regression, binary_classification]");
@@ -30,7 +30,54 @@ public record ModelSpec(String model, String description, String owner, Task tas
                 check(datasets.get(label.dataset()).column(label.eventTime()).isPresent(), "label.event_time",
                         "expected a column of dataset '" + label.dataset() + "', got '" + label.eventTime() + "'");
             }
+            if (label.kind() != null) {
+                check(label.eventTime() != null, "label.event_time", "expected the label dataset's time column");
+                checkColumn(datasets.get(label.dataset()), label.dataset(), entity, "label.dataset",
+                        "the model's entity '" + entity + "' to key labels by");
+            }
+            if (label.events() != null) {
+                check(datasets.containsKey(label.events().dataset()), "label.events.dataset",
+                        "expected one of the datasets " + datasets.keySet() + ", got '" + label.events().dataset() + "'");
+                DatasetSpec ev = datasets.get(label.events().dataset());
+                checkColumn(ev, label.events().dataset(), label.events().eventTime(), "label.events.event_time", "a timestamp column");
+                checkColumn(ev, label.events().dataset(), entity, "label.events.dataset", "the model's entity '" + entity + "'");
+            }
         }
+        features = features == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(features));
+        for (var e : features.entrySet()) {
+            String key = "features." + e.getKey();
+            SpecViolation.checkName(e.getKey(), key);
+            FeatureGroupSpec g = e.getValue();
+            check(g != null, key, "expected a feature group definition");
+            check(datasets.containsKey(g.source()), key + ".source",
+                    "expected one of the datasets " + datasets.keySet() + ", got '" + g.source() + "'");
+            DatasetSpec src = datasets.get(g.source());
+            checkColumn(src, g.source(), g.entity(), key + ".entity", "the entity key column");
+            String time = g.eventTime() != null ? g.eventTime() : src.eventTime();
+            check(time != null, key + ".event_time", "expected a timestamp column of '" + g.source() + "' (the dataset declares no event_time)");
+            checkColumn(src, g.source(), time, key + ".event_time", "a timestamp column");
+            check(src.column(time).orElseThrow().type() == ColumnType.TIMESTAMP, key + ".event_time",
+                    "expected a timestamp column, '" + time + "' is " + src.column(time).orElseThrow().type().specName());
+        }
+    }
+
+    private static void checkColumn(DatasetSpec ds, String dataset, String column, String key, String what) {
+        check(column != null && ds.column(column).isPresent(), key, "expected " + what + " as a column of dataset '" + dataset
+                + "' " + ds.columns().stream().map(ColumnSpec::name).toList() + ", got '" + column + "'");
+    }
+
+    /** The event-time column of a feature group (its own, else its source dataset's). */
+    public String eventTime(FeatureGroupSpec group) {
+        return group.eventTime() != null ? group.eventTime() : datasets.get(group.source()).eventTime();
+    }
+
+    public FeatureGroupSpec featureGroup(String name) {
+        FeatureGroupSpec g = features.get(name);
+        if (g == null) {
+            throw new dev.mlops.core.JobException(dev.mlops.core.ExitCode.USAGE,
+                    "model '" + model + "' has no feature group '" + name + "'; expected one of " + features.keySet());
+        }
+        return g;
     }
 
     /** The datasets a job works on: all of them (in spec order), or the one named (which must exist). */

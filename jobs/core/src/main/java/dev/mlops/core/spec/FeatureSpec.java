@@ -1,0 +1,39 @@
+package dev.mlops.core.spec;
+
+import static dev.mlops.core.spec.SpecViolation.check;
+
+/**
+ * One feature of a group. Without {@code agg} it is a row-level SQL expression over the source
+ * row ({@code expr}, default: the column of the same name). With {@code agg} it is an event-time
+ * window: {@code agg} over {@code expr} (not needed for count) for the source rows with event
+ * time in {@code (t - lag - window, t - lag]}.
+ */
+public record FeatureSpec(String name, String description, String expr, Aggregation agg, SpecDuration window, SpecDuration lag) {
+    public FeatureSpec {
+        SpecViolation.checkName(name, "name");
+        if (agg == null) {
+            check(window == null, "window", "a window needs an aggregation (agg: one of " + Aggregation.names() + ")");
+            check(lag == null, "lag", "a lag needs an aggregation (agg: one of " + Aggregation.names() + "); "
+                    + "for the value of an earlier period use e.g. {agg: sum, window: 1h, lag: 24h}");
+            expr = expr == null ? name : expr;
+        } else {
+            check(window != null, "window", "expected the window of the " + agg.specName() + ", e.g. 24h or 7d");
+            check(!window.value().isZero() && !window.value().isNegative(), "window", "expected a positive duration");
+            check(agg == Aggregation.COUNT || expr != null, "expr",
+                    "expected the SQL expression to " + agg.specName() + " over, e.g. 'duration_min'");
+        }
+        check(expr == null || !expr.isBlank(), "expr", "expected a SQL expression");
+    }
+
+    public boolean windowed() {
+        return agg != null;
+    }
+
+    /** How far back from a row's time the feature reads: lag + window. */
+    public java.time.Duration reach() {
+        if (agg == null) {
+            return java.time.Duration.ZERO;
+        }
+        return window.value().plus(lag == null ? java.time.Duration.ZERO : lag.value());
+    }
+}
