@@ -3,11 +3,15 @@ SHELL := /bin/bash
 MVN ?= mvn -B -q
 export MLOPS_HOME ?= $(CURDIR)/.mlops
 
-# the demo: a week of both models; on 03-04 ~1% of rows are garbled (ingest quarantines them and
-# goes on), on 03-06 ~1% carry impossible values that parse fine (validate stops that day, exit 3)
-DEMO_FROM ?= 2024-03-01
-DEMO_TO   ?= 2024-03-07
-DEMO_BAD_DAYS ?= --bad-day 2024-03-04:malformed --bad-day 2024-03-06:out_of_range
+# the demo: the last week of both models, ending yesterday (so the online store's values are live:
+# DynamoDB, and DynamoDB Local, expire items on the real clock). 4 days ago ~1% of rows are garbled
+# (ingest quarantines them and goes on); 2 days ago ~1% carry impossible values that parse fine
+# (validate stops that day, exit 3, and features go on without it). The data of a date is the same
+# whenever it is generated.
+day = $(shell date -u -d '$(1) days ago' +%F)
+DEMO_FROM ?= $(call day,7)
+DEMO_TO   ?= $(call day,1)
+DEMO_BAD_DAYS ?= --bad-day $(call day,4):malformed --bad-day $(call day,2):out_of_range
 # validate exits 3 for the bad day and still validates the later days: that is the point of the demo
 ACCEPT_CONTRACT_VIOLATION = || test $$? -eq 3
 
@@ -21,7 +25,7 @@ STEPS := $(filter-out build base,$(STEPS))
 help:
 	@echo "make build  - compile and package every job (jars + lib/ under jobs/*/target)"
 	@echo "make test   - run all tests (embedded PostgreSQL and Spark start by themselves; no Docker)"
-	@echo "make demo   - generate a week of synthetic data and run ingest + validate locally under .mlops/"
+	@echo "make demo   - generate last week's synthetic data and run ingest, validate, features locally under .mlops/"
 	@echo "make bench  - ingest vs a raw Spark CSV->Parquet conversion, validate vs one raw aggregation (BENCH_ROWS, default 10M)"
 	@echo "make images - build the job images with docker or podman (images/; needs a running engine)"
 	@echo "make clean  - remove build output, local state (.mlops/) and benchmark output"
@@ -42,7 +46,12 @@ demo: build
 	  MLOPS_LOG_FORMAT=text ./mlops ingest --model $$model --from $(DEMO_FROM) --to $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log || exit $$?; \
 	  echo "== $$model: validate"; \
 	  MLOPS_LOG_FORMAT=text ./mlops validate --model $$model --from $(DEMO_FROM) --to $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log $(ACCEPT_CONTRACT_VIOLATION) || exit $$?; \
+	  echo "== $$model: features (offline store + DynamoDB Local) and a point-in-time training set"; \
+	  MLOPS_LOG_FORMAT=text ./mlops features --model $$model --from $(DEMO_FROM) --to $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log || exit $$?; \
+	  MLOPS_LOG_FORMAT=text ./mlops features training-set --model $$model --from $(DEMO_FROM) --to $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log || exit $$?; \
 	done
+	@echo "== online values of zone 1 (DynamoDB Local under $(MLOPS_HOME)/dynamodb)"
+	MLOPS_LOG_FORMAT=text ./mlops features get --model zone_demand --group zone_activity --entity 1 2>>$(MLOPS_HOME)/demo.log
 	@echo "== recorded runs"
 	MLOPS_LOG_FORMAT=text ./mlops runs --limit 40 2>>$(MLOPS_HOME)/demo.log
 	@echo "== done: lake under $(MLOPS_HOME)/lake, results under $(MLOPS_HOME)/results, logs in $(MLOPS_HOME)/demo.log"

@@ -287,3 +287,51 @@ TBLPROPERTIES (
   'projection.stage.values' = 'ingest,validate',
   'storage.location.template' = '${lake}/quarantine/drivers/dt=${dt}/stage=${stage}/'
 );
+
+CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.features_trip (
+  `trip_id` string COMMENT 'entity key',
+  `feature_ts` timestamp COMMENT 'from when the row is known (event time, or the end of its bucket)',
+  `distance_km` double,
+  `duration_min` double,
+  `avg_speed_kph` double,
+  `max_speed_kph` double,
+  `harsh_brakes_per_100km` double,
+  `harsh_accels_per_100km` double,
+  `night_share` double,
+  `phone_use_share` double,
+  `start_hour` double
+)
+COMMENT 'feature group trip (offline store): rows per trip_id and event'
+PARTITIONED BY (dt string)
+STORED AS PARQUET
+LOCATION '${lake}/features/trip/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.dt.type' = 'date',
+  'projection.dt.format' = 'yyyy-MM-dd',
+  'projection.dt.range' = '2020-01-01,NOW',
+  'storage.location.template' = '${lake}/features/trip/dt=${dt}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.features_driver_history (
+  `driver_id` string COMMENT 'entity key',
+  `feature_ts` timestamp COMMENT 'from when the row is known (event time, or the end of its bucket)',
+  `trips_7d` bigint,
+  `trips_30d` bigint,
+  `km_30d` double,
+  `harsh_brakes_per_trip_30d` double,
+  `night_share_30d` double,
+  `max_speed_30d` double,
+  `phone_min_per_trip_30d` double
+)
+COMMENT 'feature group driver_history (offline store): rows per driver_id and event'
+PARTITIONED BY (dt string)
+STORED AS PARQUET
+LOCATION '${lake}/features/driver_history/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.dt.type' = 'date',
+  'projection.dt.format' = 'yyyy-MM-dd',
+  'projection.dt.range' = '2020-01-01,NOW',
+  'storage.location.template' = '${lake}/features/driver_history/dt=${dt}/'
+);

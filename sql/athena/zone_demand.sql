@@ -269,3 +269,29 @@ TBLPROPERTIES (
   'projection.stage.values' = 'ingest,validate',
   'storage.location.template' = '${lake}/quarantine/zones/dt=${dt}/stage=${stage}/'
 );
+
+CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.features_zone_activity (
+  `zone_id` int COMMENT 'entity key',
+  `feature_ts` timestamp COMMENT 'from when the row is known (event time, or the end of its bucket)',
+  `rentals_1h` bigint,
+  `rentals_3h` bigint,
+  `rentals_24h` bigint,
+  `rentals_7d` bigint,
+  `rentals_same_hour_1d_ago` bigint COMMENT 'the hour a day before the predicted one',
+  `rentals_same_hour_7d_ago` bigint COMMENT 'the hour a week before the predicted one',
+  `mean_duration_24h` double,
+  `mean_price_24h` double,
+  `max_distance_24h` double,
+  `business_share_7d` double
+)
+COMMENT 'feature group zone_activity (offline store): rows per zone_id and 1h'
+PARTITIONED BY (dt string)
+STORED AS PARQUET
+LOCATION '${lake}/features/zone_activity/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.dt.type' = 'date',
+  'projection.dt.format' = 'yyyy-MM-dd',
+  'projection.dt.range' = '2020-01-01,NOW',
+  'storage.location.template' = '${lake}/features/zone_activity/dt=${dt}/'
+);

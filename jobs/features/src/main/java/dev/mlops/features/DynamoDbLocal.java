@@ -59,9 +59,21 @@ public final class DynamoDbLocal implements AutoCloseable {
             }
             int port = freePort();
             long t0 = System.nanoTime();
-            DynamoDBProxyServer server = ServerRunner.createServerFromCommandLineArgs(new String[] {
-                "-port", Integer.toString(port), "-dbPath", dir.toString(), "-sharedDb", "-disableTelemetry"});
-            server.start();
+            DynamoDBProxyServer server;
+            // it prints its configuration banner on stdout, where our one-line summaries go: into the log instead
+            java.io.PrintStream stdout = System.out;
+            java.io.ByteArrayOutputStream banner = new java.io.ByteArrayOutputStream();
+            synchronized (System.class) {
+                System.setOut(new java.io.PrintStream(banner, true, StandardCharsets.UTF_8));
+                try {
+                    server = ServerRunner.createServerFromCommandLineArgs(new String[] {
+                        "-port", Integer.toString(port), "-dbPath", dir.toString(), "-sharedDb", "-disableTelemetry"});
+                    server.start();
+                } finally {
+                    System.setOut(stdout);
+                }
+            }
+            LOG.debug("DynamoDB Local: {}", banner.toString(StandardCharsets.UTF_8).replace('\n', ' '));
             Files.writeString(portFile, Integer.toString(port), StandardCharsets.UTF_8);
             LOG.info("started DynamoDB Local on port {} in {} ms ({})", port, (System.nanoTime() - t0) / 1_000_000, dir);
             return new DynamoDbLocal(server, port);

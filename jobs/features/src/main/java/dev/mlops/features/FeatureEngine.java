@@ -125,7 +125,7 @@ public final class FeatureEngine {
                     case MAX -> max(v).over(w);
                 };
             }
-            out.add(value.alias(f.name()));
+            out.add(value.cast(f.outputType().sqlType()).alias(f.name()));
         }
         out.add(col(SRC_DT).alias(DT));
         return base.select(out.toArray(Column[]::new));
@@ -185,7 +185,7 @@ public final class FeatureEngine {
                 case MIN -> min(col("__min" + i)).over(win);
                 case MAX -> max(col("__max" + i)).over(win);
             };
-            out.add(value.alias(f.name()));
+            out.add(value.cast(f.outputType().sqlType()).alias(f.name()));
         }
         out.add(expr("cast(to_date(timestamp_micros(" + BUCKET + ")) as string)").alias(DT));
         Dataset<Row> rows = partials.select(out.toArray(Column[]::new));

@@ -32,6 +32,21 @@ public final class AthenaDdl {
             sb.append('\n').append(table("quarantine_" + ds, "quarantine/" + ds, quarantineColumns(d), true,
                     "rows of " + ds + " rejected by ingest (stage=ingest) or validate (stage=validate), values as text"));
         }
+        for (var e : spec.features().entrySet()) {
+            var g = e.getValue();
+            StringBuilder cols = new StringBuilder();
+            ColumnType keyType = spec.datasets().get(g.source()).column(g.entity()).orElseThrow().type();
+            cols.append("  `").append(g.entity()).append("` ").append(athenaType(keyType)).append(" COMMENT 'entity key',\n");
+            cols.append("  `feature_ts` timestamp COMMENT 'from when the row is known (event time, or the end of its bucket)'");
+            for (var f : g.features()) {
+                cols.append(",\n  `").append(f.name()).append("` ").append(athenaType(f.outputType()));
+                if (f.description() != null) {
+                    cols.append(" COMMENT '").append(f.description().replace("'", "''")).append('\'');
+                }
+            }
+            sb.append('\n').append(table("features_" + e.getKey(), "features/" + e.getKey(), cols.toString(), false,
+                    "feature group " + e.getKey() + " (offline store): rows per " + g.entity() + (g.granularity() == null ? " and event" : " and " + g.granularity().text())));
+        }
         return sb.toString();
     }
 

@@ -6,9 +6,11 @@ import static dev.mlops.core.spec.SpecViolation.check;
  * One feature of a group. Without {@code agg} it is a row-level SQL expression over the source
  * row ({@code expr}, default: the column of the same name). With {@code agg} it is an event-time
  * window: {@code agg} over {@code expr} (not needed for count) for the source rows with event
- * time in {@code (t - lag - window, t - lag]}.
+ * time in {@code (t - lag - window, t - lag]}. {@code type}: the stored type (default bigint for
+ * a count, double otherwise); the offline store, Athena and training all see that type.
  */
-public record FeatureSpec(String name, String description, String expr, Aggregation agg, SpecDuration window, SpecDuration lag) {
+public record FeatureSpec(String name, String description, String expr, Aggregation agg, SpecDuration window, SpecDuration lag,
+                          ColumnType type) {
     public FeatureSpec {
         SpecViolation.checkName(name, "name");
         if (agg == null) {
@@ -23,6 +25,14 @@ public record FeatureSpec(String name, String description, String expr, Aggregat
                     "expected the SQL expression to " + agg.specName() + " over, e.g. 'duration_min'");
         }
         check(expr == null || !expr.isBlank(), "expr", "expected a SQL expression");
+    }
+
+    /** The type the feature is stored as. */
+    public ColumnType outputType() {
+        if (type != null) {
+            return type;
+        }
+        return agg == Aggregation.COUNT ? ColumnType.LONG : ColumnType.DOUBLE;
     }
 
     public boolean windowed() {

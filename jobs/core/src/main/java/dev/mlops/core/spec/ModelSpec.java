@@ -44,6 +44,29 @@ public record ModelSpec(String model, String description, String owner, Task tas
             }
         }
         features = features == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(features));
+        java.util.Map<String, String> featureOwner = new java.util.HashMap<>();
+        java.util.Set<String> reserved = new java.util.HashSet<>(java.util.List.of("event_ts", "dt", "feature_ts", entity));
+        if (label != null) {
+            reserved.add(label.name());
+        }
+        for (var e : features.entrySet()) {
+            if (e.getValue() != null) {
+                reserved.add(e.getValue().entity());
+            }
+        }
+        for (var e : features.entrySet()) {
+            if (e.getValue() == null) {
+                continue;
+            }
+            for (int i = 0; i < e.getValue().features().size(); i++) {
+                String f = e.getValue().features().get(i).name();
+                String key = "features." + e.getKey() + ".features[" + i + "].name";
+                check(!reserved.contains(f), key, "'" + f + "' is taken by a key, the label or a training-set column " + reserved.stream().sorted().toList());
+                String other = featureOwner.putIfAbsent(f, e.getKey());
+                check(other == null, key, "expected feature names unique across groups (a training set holds them side by side); '"
+                        + f + "' is also in group '" + other + "'");
+            }
+        }
         for (var e : features.entrySet()) {
             String key = "features." + e.getKey();
             SpecViolation.checkName(e.getKey(), key);

@@ -156,4 +156,45 @@ class SpecLoaderTest {
         assertThat(s.file()).startsWith("classpath:");
         assertThat(s.hash()).isEqualTo(new SpecRepository(TestEnvironment.specsDir()).load("trip_risk").hash());
     }
+
+    private static final String FEATURES = VALID + """
+            features:
+              zone:
+                entity: zone_id
+                source: rides
+                granularity: 1h
+                ttl: 2d
+                features:
+                  - {name: n_1h, agg: count, window: 1h}
+                  - {name: n_day_ago, agg: count, window: 1h, lag: 23h}
+            """;
+
+    @Test
+    void featureGroupsLoadWithTheirTypes() {
+        LoadedSpec s = SpecLoader.load("x.yaml", FEATURES, "m1");
+        var g = s.spec().featureGroup("zone");
+        assertThat(g.lookback()).isEqualTo(Duration.ofHours(24));
+        assertThat(g.features().get(0).outputType()).isEqualTo(ColumnType.LONG);
+        assertThat(g.online()).isTrue();
+        assertThat(s.spec().eventTime(g)).isEqualTo("ts");
+    }
+
+    @Test
+    void featureGroupMistakesNameTheKey() {
+        SpecException window = fails(FEATURES.replace("window: 1h, lag: 23h", "window: 90m, lag: 23h"));
+        assertThat(window.keyPath()).isEqualTo("features.zone.features[1].window");
+        assertThat(window.getMessage()).contains("expected a multiple of the granularity 1h, got 90m");
+        SpecException source = fails(FEATURES.replace("source: rides", "source: ridez"));
+        assertThat(source.keyPath()).isEqualTo("features.zone.source");
+        assertThat(source.getMessage()).contains("expected one of the datasets [rides], got 'ridez'");
+        SpecException entity = fails(FEATURES.replace("entity: zone_id\n    source", "entity: zone\n    source"));
+        assertThat(entity.keyPath()).isEqualTo("features.zone.entity");
+        SpecException dup = fails(FEATURES + "  again:\n    entity: zone_id\n    source: rides\n    ttl: 1d\n    features:\n      - {name: n_1h, agg: count, window: 1h}\n");
+        assertThat(dup.keyPath()).isEqualTo("features.again.features[0].name");
+        assertThat(dup.getMessage()).contains("also in group 'zone'");
+        SpecException rowLevel = fails(FEATURES.replace("{name: n_1h, agg: count, window: 1h}", "{name: n_1h, expr: zone_id}"));
+        assertThat(rowLevel.keyPath()).isEqualTo("features.zone.features[0].agg");
+        SpecException noTtl = fails(FEATURES.replace("    ttl: 2d\n", ""));
+        assertThat(noTtl.keyPath()).isEqualTo("features.zone.ttl");
+    }
 }
