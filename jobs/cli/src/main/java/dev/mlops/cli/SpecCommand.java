@@ -48,6 +48,17 @@ public final class SpecCommand implements Callable<Integer> {
         for (String m : models) {
             loaded.add(repo.load(m));
         }
+        // the offline store (features/<group>/) and its Athena table are named by group: one owner per name
+        java.util.Map<String, String> owners = new java.util.TreeMap<>();
+        for (LoadedSpec s : loaded) {
+            for (String g : s.spec().features().keySet()) {
+                String other = owners.putIfAbsent(g, s.file());
+                if (other != null) {
+                    throw JobException.usage(s.file() + ": features." + g + ": the feature group name is already used by " + other
+                            + "; group names are global (features/<group>/, Athena features_<group>): rename one");
+                }
+            }
+        }
         for (LoadedSpec s : loaded) {
             if (athena) {
                 spec.commandLine().getOut().print(dev.mlops.core.athena.AthenaDdl.forModel(s.spec()));

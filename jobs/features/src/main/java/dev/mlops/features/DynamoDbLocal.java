@@ -51,8 +51,13 @@ public final class DynamoDbLocal implements AutoCloseable {
              FileLock ignored = ch.lock()) {
             Path portFile = dir.resolve("port");
             if (Files.exists(portFile)) {
-                int running = Integer.parseInt(Files.readString(portFile, StandardCharsets.UTF_8).trim());
-                if (listening(running)) {
+                int running = -1;
+                try {
+                    running = Integer.parseInt(Files.readString(portFile, StandardCharsets.UTF_8).trim());
+                } catch (NumberFormatException e) {
+                    LOG.warn("ignoring unreadable {}", portFile);
+                }
+                if (running > 0 && isDynamoDb(running)) {
                     LOG.info("attaching to DynamoDB Local on port {} ({})", running, dir);
                     return new DynamoDbLocal(null, running);
                 }
@@ -84,11 +89,26 @@ public final class DynamoDbLocal implements AutoCloseable {
         }
     }
 
-    private static boolean listening(int port) {
+    /** Whether a DynamoDB API answers on the port (not just anything that reused a stale port). */
+    private static boolean isDynamoDb(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
         } catch (IOException e) {
+            return false;
+        }
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                            .timeout(java.time.Duration.ofSeconds(2))
+                            .header("X-Amz-Target", "DynamoDB_20120810.ListTables")
+                            .header("Content-Type", "application/x-amz-json-1.0")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return r.headers().firstValue("x-amzn-RequestId").isPresent() || r.body().contains("TableNames") || r.body().contains("__type");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }

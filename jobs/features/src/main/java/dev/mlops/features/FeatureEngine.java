@@ -165,8 +165,14 @@ public final class FeatureEngine {
                     starts.add(day + k * g);
                 }
             }
-            Dataset<Row> buckets = spark.createDataset(starts, org.apache.spark.sql.Encoders.LONG()).toDF(BUCKET);
-            Dataset<Row> grid = partials.select(col(entity)).distinct().crossJoin(buckets);
+            Dataset<Row> buckets = spark.createDataset(starts, org.apache.spark.sql.Encoders.LONG()).toDF(BUCKET)
+                    .withColumn("__gd", expr("to_date(timestamp_micros(" + BUCKET + "))"));
+            // an entity is in a date's grid when it had rows within that date's own history (not later in the chunk), so
+            // the rows of a date do not depend on how a backfill was chunked
+            long history = ceilDays(group.lookback()) + 1;
+            Dataset<Row> seen = base.select(col(entity), expr("to_date(" + SRC_DT + ")").alias("__sd")).distinct();
+            Dataset<Row> grid = seen.join(buckets, expr("datediff(__gd, __sd) BETWEEN 0 AND " + history))
+                    .select(col(entity), col(BUCKET)).distinct();
             partials = grid.join(partials, scala.collection.JavaConverters.asScalaBuffer(List.of(entity, BUCKET)).toSeq(), "full_outer");
         }
         List<Column> out = new ArrayList<>();
@@ -215,6 +221,7 @@ public final class FeatureEngine {
         try {
             return expr(sql);
         } catch (RuntimeException e) {
+            // a parse error: the spec's fault
             throw JobException.usage("feature '" + f.name() + "' of group with entity " + group.entity()
                     + ": cannot parse expr '" + sql + "': " + firstLine(e.getMessage()));
         }

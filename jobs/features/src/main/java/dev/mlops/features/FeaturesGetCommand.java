@@ -59,9 +59,10 @@ public final class FeaturesGetCommand extends PlatformCommand {
             out.put("table", table);
             out.put(g.entity(), entity);
             Map<String, AttributeValue> v = item.get();
-            long ts = Long.parseLong(v.get(OnlineStore.EVENT_TS).n());
-            out.put("feature_ts", Instant.EPOCH.plusNanos(ts * 1000).toString());
-            out.put("expires_at", Instant.ofEpochSecond(Long.parseLong(v.get(OnlineStore.EXPIRES_AT).n())).toString());
+            AttributeValue ts = v.get(OnlineStore.EVENT_TS);
+            out.put("feature_ts", ts == null || ts.n() == null ? null : Instant.EPOCH.plus(Long.parseLong(ts.n()), java.time.temporal.ChronoUnit.MICROS).toString());
+            AttributeValue exp = v.get(OnlineStore.EXPIRES_AT);
+            out.put("expires_at", exp == null || exp.n() == null ? null : Instant.ofEpochSecond(Long.parseLong(exp.n())).toString());
             Map<String, Object> features = new LinkedHashMap<>();
             for (String f : g.featureNames()) {
                 AttributeValue a = v.get(f);

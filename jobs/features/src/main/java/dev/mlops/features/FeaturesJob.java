@@ -101,7 +101,7 @@ public final class FeaturesJob implements BatchJob {
     }
 
     /** What a compute step staged for a group. */
-    record Staged(String group, String stagedDir, List<String> dates, Map<String, Long> rows, List<String> inputs) {
+    record Staged(String group, String stagedDir, List<String> dates, Map<String, Long> rows, List<String> inputs, String specHash) {
     }
 
     @Override
@@ -116,6 +116,15 @@ public final class FeaturesJob implements BatchJob {
         Step publish = new StepBuilder("publish", repo).tasklet((c, ctx) -> publish(ctx, metrics), tx).build();
         Step materialize = new StepBuilder("materialize", repo).tasklet(this::materialize, tx).build();
         return requireNonNull(job).next(publish).next(materialize).build();
+    }
+
+    /** The columns of a group's partitions as its manifest lists them: name:type, in order. */
+    static List<String> schema(FeatureGroupSpec g) {
+        List<String> schema = new ArrayList<>();
+        schema.add(g.entity());
+        schema.add(FeatureEngine.FEATURE_TS + ":timestamp");
+        g.features().forEach(f -> schema.add(f.name() + ":" + f.outputType().specName()));
+        return schema;
     }
 
     private Lake lake() {
@@ -152,9 +161,13 @@ public final class FeaturesJob implements BatchJob {
                 }
             }
         } catch (Exception e) {
-            // Scala throws AnalysisException (checked in Java's eyes) without declaring it
-            if (e instanceof AnalysisException) {
+            // Scala throws AnalysisException (checked in Java's eyes) without declaring it; only what the spec's
+            // expressions cause is a usage error, anything else (e.g. a partition renamed away meanwhile) is retryable
+            if (e instanceof AnalysisException ae && specError(ae)) {
                 throw JobException.usage("feature group '" + group + "' of " + spec.file() + ": " + FeatureEngine.firstLine(e.getMessage()));
+            }
+            if (e instanceof AnalysisException) {
+                throw JobException.retryable("feature group '" + group + "': " + FeatureEngine.firstLine(e.getMessage()), e);
             }
             throw e;
         }
@@ -162,10 +175,16 @@ public final class FeaturesJob implements BatchJob {
         for (String d : with) {
             rows.putIfAbsent(d, 0L);
         }
-        Staged staged = new Staged(group, dir.toString(), with, rows, computed.inputs());
+        Staged staged = new Staged(group, dir.toString(), with, rows, computed.inputs(), spec.hash());
         execution.getExecutionContext().putString(CONTEXT_PREFIX + group, Json.write(staged));
         platform.batch().jobRepository().updateExecutionContext(execution);
         return RepeatStatus.FINISHED;
+    }
+
+    static boolean specError(AnalysisException e) {
+        String c = e.getErrorClass() == null ? "" : e.getErrorClass();
+        return c.startsWith("UNRESOLVED_") || c.startsWith("PARSE_") || c.startsWith("DATATYPE_MISMATCH") || c.startsWith("WRONG_NUM_ARGS")
+                || c.startsWith("AMBIGUOUS_REFERENCE") || c.startsWith("INVALID_") || c.startsWith("CAST_");
     }
 
     private List<Staged> staged(JobExecution execution) {
@@ -190,16 +209,17 @@ public final class FeaturesJob implements BatchJob {
         Instant writtenAt = Instant.now();
         for (Staged s : staged(execution)) {
             FeatureGroupSpec g = spec.spec().featureGroup(s.group());
-            List<String> schema = new ArrayList<>();
-            schema.add(g.entity());
-            schema.add(FeatureEngine.FEATURE_TS);
-            schema.addAll(g.featureNames());
+            List<String> schema = schema(g);
             List<Manifest.InputFile> inputs = s.inputs().stream().map(u -> Manifest.InputFile.table(u, -1)).toList();
             for (String d : s.dates()) {
                 LocalDate date = LocalDate.parse(d);
                 long n = s.rows().getOrDefault(d, 0L);
-                lake().publishOnce(new Path(s.stagedDir(), Lake.partitionName(date)), lake().partition("features", s.group(), date),
-                        new Manifest("features/" + s.group(), date, spec.model(), n, 0, schema, null, inputs, null, run, writtenAt));
+                // a chunk's lock covers its last date only: a daily run of a date inside it may publish the same partition
+                Locks.withLock(platform.metadata(), "publish|features/" + s.group() + "|" + d, () -> {
+                    lake().publishOnce(new Path(s.stagedDir(), Lake.partitionName(date)), lake().partition("features", s.group(), date),
+                            new Manifest("features/" + s.group(), date, spec.model(), n, 0, schema, null, inputs, null, run, writtenAt));
+                    return null;
+                });
                 metrics.rows("out", s.group(), n);
             }
         }
@@ -278,6 +298,9 @@ public final class FeaturesJob implements BatchJob {
     @Override
     public boolean resumable(JobExecution failed) {
         for (Staged s : staged(failed)) {
+            if (!spec.hash().equals(s.specHash())) {
+                return false;
+            }
             for (String d : s.dates()) {
                 Path target = lake().partition("features", s.group(), LocalDate.parse(d));
                 if (!lake().exists(new Path(s.stagedDir(), "dt=" + d)) && lake().publishedBy(target) != failed.getJobInstance().getInstanceId()) {
@@ -314,6 +337,10 @@ public final class FeaturesJob implements BatchJob {
                 Materializer.Stats m = Json.read(outcome.context().getString(ONLINE_KEY + s.group()), Materializer.Stats.class);
                 c.put("online", m);
                 part += String.format(Locale.ROOT, ", %d online (%d kept newer, %d expired)", m.written(), m.skippedOlder(), m.skippedExpired());
+                if (m.skippedBlankKey() > 0) {
+                    part += ", " + m.skippedBlankKey() + " with an empty key not written";
+                    reasons.add(s.group() + ": " + m.skippedBlankKey() + " entities with an empty key were not written to the online store");
+                }
             }
             counts.put(s.group(), c);
             parts.add(part);

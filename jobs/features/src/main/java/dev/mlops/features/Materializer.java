@@ -33,7 +33,7 @@ public final class Materializer {
     }
 
     /** What a materialization did. */
-    public record Stats(long candidates, long written, long skippedOlder, long skippedExpired, long retries) {
+    public record Stats(long candidates, long written, long skippedOlder, long skippedExpired, long skippedBlankKey, long retries) {
     }
 
     public Stats materialize(String table, FeatureGroupSpec group, Dataset<Row> rows, Instant now, int concurrency, LongConsumer progress) {
@@ -45,7 +45,7 @@ public final class Materializer {
                 .groupBy(col(group.entity()).cast("string").alias("__entity"))
                 .agg(max_by(struct(fields.toArray(Column[]::new)), col(FeatureEngine.FEATURE_TS)).alias("__row"));
         long ttlSeconds = group.ttl().value().toSeconds();
-        long[] counts = new long[2];
+        long[] counts = new long[3];
         Iterator<Row> source = latest.toLocalIterator();
         Iterator<OnlineStore.Item> items = new Iterator<>() {
             OnlineStore.Item next = advance();
@@ -56,8 +56,14 @@ public final class Materializer {
                     counts[0]++;
                     Row v = r.getStruct(1);
                     Timestamp ts = v.getTimestamp(0);
+                    if (r.isNullAt(0) || r.getString(0).isBlank()) {
+                        // DynamoDB refuses an empty key; validation lets an empty string through unless a check forbids it
+                        counts[2]++;
+                        continue;
+                    }
                     long micros = Math.floorDiv(ts.getTime(), 1000L) * 1_000_000L + ts.getNanos() / 1000;
-                    long expires = micros / 1_000_000L + ttlSeconds;
+                    // valid while now < feature time + ttl (as the point-in-time join), rounded up to DynamoDB's seconds
+                    long expires = Math.floorDiv(micros + 999_999L, 1_000_000L) + ttlSeconds;
                     if (expires <= now.getEpochSecond()) {
                         counts[1]++;
                         continue;
@@ -90,7 +96,7 @@ public final class Materializer {
             }
         };
         OnlineStore.WriteStats w = store.write(table, items, concurrency, progress);
-        return new Stats(counts[0], w.written(), w.skippedOlder(), counts[1], w.retries());
+        return new Stats(counts[0], w.written(), w.skippedOlder(), counts[1], counts[2], w.retries());
     }
 
     static AttributeValue attribute(Object value) {

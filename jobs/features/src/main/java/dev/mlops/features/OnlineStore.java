@@ -175,6 +175,17 @@ public final class OnlineStore implements AutoCloseable {
             for (Future<?> f : inFlight) {
                 await(f);
             }
+        } catch (RuntimeException e) {
+            // stop the other workers and wait for them: no write may still be on the wire once the caller releases its lock
+            pool.shutdownNow();
+            try {
+                if (!pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    LOG.warn("online writers of {} did not stop within 60 s", table);
+                }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            throw e;
         } finally {
             pool.shutdownNow();
         }
@@ -253,10 +264,20 @@ public final class OnlineStore implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try {
                 return call.get();
+            } catch (ResourceNotFoundException e) {
+                throw JobException.usage("online table does not exist: " + e.getMessage()
+                        + " (locally it is created on first use; in aws the tables come from Terraform, terraform/)");
             } catch (DynamoDbException e) {
-                if (!retryable(e) || attempt >= MAX_ATTEMPTS) {
-                    throw JobException.retryable("online store request failed after " + attempt + " attempt(s): "
-                            + e.awsErrorDetails().errorCode() + ": " + e.getMessage(), e);
+                String code = e.awsErrorDetails() == null ? String.valueOf(e.statusCode()) : e.awsErrorDetails().errorCode();
+                if (!retryable(e)) {
+                    if ("ValidationException".equals(code)) {
+                        // e.g. an empty key: the same data fails the same way on every retry
+                        throw JobException.dataContract("the online store rejected an item: " + e.getMessage());
+                    }
+                    throw JobException.usage("online store request refused (" + code + "): " + e.getMessage());
+                }
+                if (attempt >= MAX_ATTEMPTS) {
+                    throw JobException.retryable("online store request failed after " + attempt + " attempts (" + code + "): " + e.getMessage(), e);
                 }
             } catch (SdkClientException e) {
                 if (attempt >= MAX_ATTEMPTS) {
@@ -304,8 +325,14 @@ public final class OnlineStore implements AutoCloseable {
 
     /** The stored values of an entity, or empty when absent or expired at {@code now}. */
     public Optional<Map<String, AttributeValue>> get(String table, String entity, Instant now) {
-        Map<String, AttributeValue> item = client.getItem(GetItemRequest.builder().tableName(table)
-                .key(Map.of(KEY, AttributeValue.fromS(entity))).consistentRead(true).build()).item();
+        Map<String, AttributeValue> item;
+        try {
+            item = client.getItem(GetItemRequest.builder().tableName(table)
+                    .key(Map.of(KEY, AttributeValue.fromS(entity))).consistentRead(true).build()).item();
+        } catch (ResourceNotFoundException e) {
+            // nothing materialized yet
+            return Optional.empty();
+        }
         if (item == null || item.isEmpty()) {
             return Optional.empty();
         }

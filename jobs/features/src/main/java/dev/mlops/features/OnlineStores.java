@@ -32,7 +32,15 @@ public final class OnlineStores {
             local = DynamoDbLocal.start(config.home());
             endpoint = local.endpoint();
         }
-        DynamoDbClient client = client(config, endpoint, config.env() == Environment.LOCAL);
+        DynamoDbClient client;
+        try {
+            client = client(config, endpoint, config.env() == Environment.LOCAL);
+        } catch (RuntimeException e) {
+            if (local != null) {
+                local.close();
+            }
+            throw e;
+        }
         DynamoDbLocal server = local;
         return new OnlineStore(client).onClose(() -> {
             if (server != null) {

@@ -19,12 +19,13 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Point-in-time (as-of) join: for each label event (key, ts), the latest feature row of the same
- * key with {@code feature_ts <= ts} and {@code feature_ts >= ts - ttl}; nulls when there is none.
+ * key with {@code feature_ts <= ts} ({@code < ts} when not inclusive) and {@code feature_ts > ts - ttl}
+ * (the row is valid while {@code now < feature_ts + ttl}, the online store's rule); nulls when there is none.
  *
  * <p>Not a join-then-filter (which is O(N x M) per key and what blows up in time and memory):
- * labels and features are unioned into one stream, partitioned by key and sorted by time (a
- * feature before a label at the same instant, so a feature stamped at the label's instant counts
- * and one stamped a microsecond later does not), and a running {@code last(ignoreNulls)} carries
+ * labels and features are unioned into one stream, partitioned by key and sorted by time (at the same
+ * instant a feature sorts before the label when inclusive, after it when not; one stamped a microsecond
+ * later never counts), and a running {@code last(ignoreNulls)} carries
  * the latest feature row forward to each label. One shuffle of N + M rows and a sort; Spark spills
  * the sort and the window buffer to disk, so memory stays bounded.
  */
@@ -50,6 +51,15 @@ public final class PointInTime {
      */
     public static Dataset<Row> join(Dataset<Row> labels, String labelKey, String labelTs, Dataset<Row> features, String featureKey,
                                     String featureTs, List<String> featureColumns, Duration ttl, String featureTsAlias) {
+        return join(labels, labelKey, labelTs, features, featureKey, featureTs, featureColumns, ttl, featureTsAlias, true);
+    }
+
+    /**
+     * @param inclusive whether a feature stamped at the label's instant counts (true), or only earlier ones (false:
+     *                  for labels that count what happens from their instant on, so a row of that instant is the label's)
+     */
+    public static Dataset<Row> join(Dataset<Row> labels, String labelKey, String labelTs, Dataset<Row> features, String featureKey,
+                                    String featureTs, List<String> featureColumns, Duration ttl, String featureTsAlias, boolean inclusive) {
         StructType labelType = labels.schema();
         List<Column> fcols = new ArrayList<>();
         fcols.add(col(featureTs).alias(FEATURE_TIME));
@@ -57,7 +67,7 @@ public final class PointInTime {
             fcols.add(col(c));
         }
         Dataset<Row> f = features.filter(col(featureKey).isNotNull().and(col(featureTs).isNotNull()))
-                .select(col(featureKey).alias(KEY), col(featureTs).cast(DataTypes.TimestampType).alias(TIME), lit(0).alias(SIDE),
+                .select(col(featureKey).alias(KEY), col(featureTs).cast(DataTypes.TimestampType).alias(TIME), lit(inclusive ? 0 : 2).alias(SIDE),
                         lit(null).cast(labelType).alias(LABEL), struct(fcols.toArray(Column[]::new)).alias(FEATURE));
         StructType featureType = (StructType) f.schema().apply(FEATURE).dataType();
         List<Column> lcols = new ArrayList<>();
@@ -73,7 +83,7 @@ public final class PointInTime {
                 .filter(col(SIDE).equalTo(1));
         Column valid = col(FEATURE + "." + FEATURE_TIME).isNotNull();
         if (ttl != null) {
-            valid = valid.and(col(FEATURE + "." + FEATURE_TIME).geq(
+            valid = valid.and(col(FEATURE + "." + FEATURE_TIME).gt(
                     col(TIME).minus(org.apache.spark.sql.functions.expr("make_dt_interval(0, 0, 0, " + ttl.toSeconds() + ")"))));
         }
         List<Column> out = new ArrayList<>();

@@ -67,19 +67,26 @@ public final class TrainingSets {
                 throw JobException.usage("feature group '" + e.getKey() + "' is keyed by '" + g.entity() + "', which the label events of "
                         + spec.model() + " do not carry " + List.of(events.columns()));
             }
-            Dataset<Row> rows = readGroup(e.getKey(), from.minusDays(FeatureEngine.ceilDays(g.ttl().value()) + 1), to, inputs, missing, from);
+            Dataset<Row> rows = readGroup(spec, e.getKey(), from.minusDays(FeatureEngine.ceilDays(g.ttl().value()) + 1), to, inputs, missing, from);
             if (rows == null) {
                 throw new JobException(dev.mlops.core.ExitCode.NOTHING_TO_DO, "no features/" + e.getKey() + " partition between "
                         + from + " and " + to + "; run `mlops features --model " + spec.model() + " --from " + from + " --to " + to + "` first");
             }
-            out = PointInTime.join(out, g.entity(), EVENT_TS, rows, g.entity(), FeatureEngine.FEATURE_TS, g.featureNames(), g.ttl().value(), null);
+            // a count label counts the rows from its instant on: a per-event feature row of that very instant is part of
+            // the label, not of the past (a bucketed row stamped at the instant covers the bucket before it, so it may be used)
+            boolean inclusive = spec.label().kind() != LabelSpec.Kind.COUNT || g.granularity() != null;
+            out = PointInTime.join(out, g.entity(), EVENT_TS, rows, g.entity(), FeatureEngine.FEATURE_TS, g.featureNames(), g.ttl().value(),
+                    null, inclusive);
             features.addAll(g.featureNames());
         }
         return new Built(out, features, inputs, missing);
     }
 
-    private Dataset<Row> readGroup(String group, LocalDate first, LocalDate to, List<String> inputs, List<LocalDate> missing, LocalDate from) {
+    private Dataset<Row> readGroup(ModelSpec spec, String group, LocalDate first, LocalDate to, List<String> inputs, List<LocalDate> missing,
+                                   LocalDate from) {
         Dataset<Row> all = null;
+        List<String> expected = FeaturesJob.schema(spec.featureGroup(group));
+        List<LocalDate> stale = new ArrayList<>();
         for (LocalDate d = first; !d.isAfter(to); d = d.plusDays(1)) {
             Path p = lake.partition("features", group, d);
             if (!lake.exists(p)) {
@@ -88,9 +95,20 @@ public final class TrainingSets {
                 }
                 continue;
             }
+            List<String> schema = lake.readText(dev.mlops.core.lake.Manifest.pathIn(p)).map(dev.mlops.core.lake.Manifest::fromJson)
+                    .map(dev.mlops.core.lake.Manifest::schema).orElse(null);
+            if (!expected.equals(schema)) {
+                stale.add(d);
+                continue;
+            }
             inputs.add(p.toString());
             Dataset<Row> part = spark.read().parquet(p.toString());
             all = all == null ? part : all.unionByName(part);
+        }
+        if (!stale.isEmpty()) {
+            throw JobException.usage("features/" + group + " partitions " + stale + " were computed for another definition of the group"
+                    + " (their manifest's columns differ from " + expected + "); recompute them: mlops features --model " + spec.model()
+                    + " --group " + group + " --from " + stale.get(0) + " --to " + stale.get(stale.size() - 1));
         }
         return all;
     }

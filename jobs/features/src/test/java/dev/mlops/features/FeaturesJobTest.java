@@ -81,7 +81,7 @@ class FeaturesJobTest {
         assertThat(read("raw", d).count()).isEqualTo(16);
         Manifest m = Manifest.fromJson(tp.platform().lake().readText(Manifest.pathIn(tp.platform().lake().partition("features", "hourly", d))).orElseThrow());
         assertThat(m.rows()).isEqualTo(48);
-        assertThat(m.schema()).startsWith("k", "feature_ts", "n_1h");
+        assertThat(m.schema()).startsWith("k", "feature_ts:timestamp", "n_1h:long");
         assertThat(m.inputs()).anyMatch(i -> i.uri().endsWith("validated/ev/dt=" + d.minusDays(1)));
 
         TestEnvironment.Output again = features("--model", "ft", "--date", d.toString(), "--now", instant(d.atTime(23, 59)).toString());
@@ -178,6 +178,18 @@ class FeaturesJobTest {
         assertThat(ts.filter("k = 'a' AND hour(event_ts) = 12").first().<Integer>getAs("hit")).isZero();
         // no feature value comes from after its event
         assertThat(ts.filter("v IS NULL OR v2 IS NULL").count()).isZero();
+    }
+
+    @Test
+    void aTrainingSetRefusesPartitionsOfAnotherGroupDefinition() throws Exception {
+        assertThat(features("--model", "ft", "--from", D.toString(), "--to", D.plusDays(1).toString(), "--no-online").code()).isZero();
+        java.nio.file.Files.writeString(home.resolve("specs/ft.yaml"),
+                FeaturesTestSupport.SPEC.replace("- {name: n_1h, agg: count, window: 1h}", "- {name: n_1h, agg: count, window: 1h}\n      - {name: n_2h, agg: count, window: 2h}"));
+        TestEnvironment.Output o = FeaturesTestSupport.features(tp, "training-set", "--model", "ft", "--from", D.plusDays(1).toString(),
+                "--to", D.plusDays(1).toString());
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err()).contains("features/hourly partitions [" + D + ", " + D.plusDays(1) + "] were computed for another definition")
+                .contains("mlops features --model ft --group hourly --from " + D + " --to " + D.plusDays(1));
     }
 
     @Test

@@ -27,11 +27,30 @@ class PointInTimeTest {
     }
 
     private static List<Row> join(List<Row> labels, List<Row> features, Duration ttl) {
+        return join(labels, features, ttl, true);
+    }
+
+    private static List<Row> join(List<Row> labels, List<Row> features, Duration ttl, boolean inclusive) {
         SparkSession spark = TestEnvironment.spark();
         Dataset<Row> l = spark.createDataFrame(labels, LABELS);
         Dataset<Row> f = spark.createDataFrame(features, FEATURES);
-        return PointInTime.join(l, "k", "event_ts", f, "k", "feature_ts", List.of("f"), ttl, "matched_ts")
+        return PointInTime.join(l, "k", "event_ts", f, "k", "feature_ts", List.of("f"), ttl, "matched_ts", inclusive)
                 .orderBy("id").collectAsList();
+    }
+
+    @Test
+    void notInclusiveLeavesOutTheRowOfTheLabelsInstant() {
+        List<Row> out = join(List.of(RowFactory.create(1L, "a", at(T))),
+                List.of(RowFactory.create("a", at(T.minusMinutes(10)), 1.0), RowFactory.create("a", at(T), 2.0)), Duration.ofDays(1), false);
+        assertThat(out.get(0).<Double>getAs("f")).isEqualTo(1.0);
+    }
+
+    @Test
+    void aRowIsValidStrictlyLessThanItsTtl() {
+        List<Row> out = join(List.of(RowFactory.create(1L, "a", at(T)), RowFactory.create(2L, "a", at(T.minusNanos(1000)))),
+                List.of(RowFactory.create("a", at(T.minusHours(1)), 1.0)), Duration.ofHours(1));
+        assertThat(out.get(0).<Double>getAs("f")).isNull();
+        assertThat(out.get(1).<Double>getAs("f")).isEqualTo(1.0);
     }
 
     @Test

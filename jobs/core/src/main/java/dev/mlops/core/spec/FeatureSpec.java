@@ -6,7 +6,8 @@ import static dev.mlops.core.spec.SpecViolation.check;
  * One feature of a group. Without {@code agg} it is a row-level SQL expression over the source
  * row ({@code expr}, default: the column of the same name). With {@code agg} it is an event-time
  * window: {@code agg} over {@code expr} (not needed for count) for the source rows with event
- * time in {@code (t - lag - window, t - lag]}. {@code type}: the stored type (default bigint for
+ * time in {@code (t - lag - window, t - lag]} for a per-event group (t = the row's event time), or in
+ * {@code [t - lag - window, t - lag)} for a bucketed group (t = the end of the row's bucket). {@code type}: the stored type (default bigint for
  * a count, double otherwise); the offline store, Athena and training all see that type.
  */
 public record FeatureSpec(String name, String description, String expr, Aggregation agg, SpecDuration window, SpecDuration lag,

@@ -45,7 +45,9 @@ public record ModelSpec(String model, String description, String owner, Task tas
         }
         features = features == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(features));
         java.util.Map<String, String> featureOwner = new java.util.HashMap<>();
-        java.util.Set<String> reserved = new java.util.HashSet<>(java.util.List.of("event_ts", "dt", "feature_ts", entity));
+        // training-set columns, and the online store's own attributes
+        java.util.Set<String> reserved = new java.util.HashSet<>(java.util.List.of("event_ts", "dt", "feature_ts", entity,
+                "entity_id", "expires_at"));
         if (label != null) {
             reserved.add(label.name());
         }
