@@ -50,7 +50,7 @@ class ImagesIT {
     @Test
     void everyStepHasAnImageThatRunsItsJarAsBuilt(@TempDir Path opt) throws Exception {
         List<String> steps = steps();
-        assertThat(steps).contains("ingest", "validate", "features");
+        assertThat(steps).contains("ingest", "validate", "features", "train");
         Path baseLib = ROOT.resolve("jobs/cli/target/lib");
         assertThat(baseLib).as("the base image's lib/ comes from the CLI build").isDirectory();
         assertThat(Files.readString(ROOT.resolve("images/base/Dockerfile"))).contains("COPY --from=build --chown=10001:10001 /src/jobs/cli/target/lib/ /opt/mlops/lib/");

@@ -12,7 +12,8 @@ import java.util.Map;
  * and key path.
  */
 public record ModelSpec(String model, String description, String owner, Task task, String entity,
-                        LabelSpec label, Map<String, DatasetSpec> datasets, Map<String, FeatureGroupSpec> features) {
+                        LabelSpec label, Map<String, DatasetSpec> datasets, Map<String, FeatureGroupSpec> features,
+                        TrainingSpec training) {
     public ModelSpec {
         SpecViolation.checkName(model, "model");
         check(task != null, "task", "expected one of [regression, binary_classification]");
@@ -69,6 +70,7 @@ public record ModelSpec(String model, String description, String owner, Task tas
                         + f + "' is also in group '" + other + "'");
             }
         }
+        checkTraining(training, task, label, features);
         for (var e : features.entrySet()) {
             String key = "features." + e.getKey();
             SpecViolation.checkName(e.getKey(), key);
@@ -84,6 +86,35 @@ public record ModelSpec(String model, String description, String owner, Task tas
             check(src.column(time).orElseThrow().type() == ColumnType.TIMESTAMP, key + ".event_time",
                     "expected a timestamp column, '" + time + "' is " + src.column(time).orElseThrow().type().specName());
         }
+    }
+
+    /** Validates the training section against the task and the features (called from the constructor). */
+    private static void checkTraining(TrainingSpec training, Task task, LabelSpec label, Map<String, FeatureGroupSpec> features) {
+        if (training == null) {
+            return;
+        }
+        check(label != null && label.kind() != null, "training", "training needs label.kind (count or exists) to form label events");
+        check(!features.isEmpty(), "training", "training needs at least one feature group (features:)");
+        java.util.Set<String> metrics = task == Task.REGRESSION ? TrainingSpec.REGRESSION_METRICS : TrainingSpec.CLASSIFICATION_METRICS;
+        if (training.primaryMetric() != null) {
+            check(metrics.contains(training.primaryMetric()), "training.primary_metric", "expected one of " + metrics + " for " + task.specName());
+        }
+        for (String m : training.deployThresholds().keySet()) {
+            check(metrics.contains(m), "training.deploy_thresholds." + m, "expected one of " + metrics + " for " + task.specName());
+        }
+        if (training.baseline() != null) {
+            check(task == Task.REGRESSION, "training.baseline", "a feature as naive prediction is for regression; classification uses the base rate");
+            check(features.values().stream().anyMatch(g -> g.featureNames().contains(training.baseline())), "training.baseline",
+                    "expected a feature of the model (the naive prediction, e.g. the same hour a day before), got '" + training.baseline() + "'");
+        }
+    }
+
+    /** The primary metric: the spec's, else rmse (regression) or pr_auc (classification). */
+    public String primaryMetric() {
+        if (training != null && training.primaryMetric() != null) {
+            return training.primaryMetric();
+        }
+        return task == Task.REGRESSION ? "rmse" : "pr_auc";
     }
 
     private static void checkColumn(DatasetSpec ds, String dataset, String column, String key, String what) {

@@ -1,0 +1,75 @@
+package dev.mlops.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mlops.core.cli.Cli;
+import dev.mlops.core.json.Json;
+import dev.mlops.core.registry.Registry;
+import dev.mlops.core.testing.TestEnvironment;
+import dev.mlops.core.testing.TestEnvironment.TestPlatform;
+import dev.mlops.datagen.DataGenerator;
+import dev.mlops.datagen.GeneratorOptions;
+import dev.mlops.datagen.ModelKind;
+import dev.mlops.features.FeaturesCommand;
+import dev.mlops.ingest.IngestCommand;
+import dev.mlops.validate.ValidateCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.LocalDate;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shipped zone_demand spec (its window shortened to fit a week of data) trains on generated data and beats its baseline. */
+class ZoneDemandTrainTest {
+    static final LocalDate D1 = LocalDate.of(2024, 3, 1);
+    static final LocalDate D7 = D1.plusDays(6);
+
+    @TempDir
+    Path home;
+    TestPlatform tp;
+
+    @AfterEach
+    void tearDown() {
+        if (tp != null) {
+            tp.close();
+        }
+    }
+
+    private static void ok(TestEnvironment.Output o) {
+        assertThat(o.code()).as(o.out() + o.err()).isZero();
+    }
+
+    @Test
+    void zoneDemandBeatsTheSameHourADayBefore() throws Exception {
+        Path specs = Files.createDirectories(home.resolve("specs"));
+        String yaml = Files.readString(TestEnvironment.specsDir().resolve("zone_demand.yaml"));
+        assertThat(yaml).contains("window: 14d");
+        Files.writeString(specs.resolve("zone_demand.yaml"), yaml.replace("window: 14d", "window: 4d"));
+        tp = TestEnvironment.platform(home, Map.of("specs.dir", specs.toString()));
+        DataGenerator g = new DataGenerator(new GeneratorOptions(D1, D7, Set.of(ModelKind.ZONE_DEMAND), 11, 1.0));
+        g.writeLanding(Paths.get(tp.platform().config().landingUri()));
+        g.writeReferenceTables(tp.ops());
+        String[] range = {"--model", "zone_demand", "--from", D1.toString(), "--to", D7.toString()};
+        ok(TestEnvironment.execute(Cli.commandLine(new IngestCommand(), c -> tp.platform()), range));
+        ok(TestEnvironment.execute(Cli.commandLine(new ValidateCommand(), c -> tp.platform()), range));
+        ok(TestEnvironment.execute(Cli.commandLine(new FeaturesCommand(), c -> tp.platform()),
+                "--model", "zone_demand", "--from", D1.toString(), "--to", D7.toString(), "--no-online"));
+        TestEnvironment.Output t = TestEnvironment.execute(Cli.commandLine(new TrainCommand(), c -> tp.platform()),
+                "--model", "zone_demand", "--date", D7.toString());
+        ok(t);
+        Registry.Version v = new Registry(tp.platform().metadata()).list("zone_demand").get(0);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = Json.read(Files.readString(Path.of(java.net.URI.create(v.artifactUri())).resolve("metrics.json")), Map.class);
+        @SuppressWarnings("unchecked")
+        double rmse = (Double) ((Map<String, Object>) m.get("overall")).get("rmse");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> baseline = (Map<String, Object>) m.get("baseline");
+        assertThat(baseline.get("name")).isEqualTo("rentals_same_hour_1d_ago");
+        assertThat(rmse).as(t.out()).isLessThan((Double) baseline.get("rmse"));
+        assertThat(v.features()).contains("rentals_24h", "hour_of_day", "is_weekend");
+    }
+}
