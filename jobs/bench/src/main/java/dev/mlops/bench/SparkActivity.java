@@ -90,6 +90,11 @@ final class SparkActivity extends SparkListener {
         stages.add(new Stage(info.stageId(), info.name(), info.numTasks(), completed - submitted, run, cpu, in, sw, spill, out));
     }
 
+    /** The completed stages of the phase, in completion order. */
+    synchronized List<Stage> stageList() {
+        return List.copyOf(stages);
+    }
+
     synchronized int jobCount() {
         return jobs.size();
     }

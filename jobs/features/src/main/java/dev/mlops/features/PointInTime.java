@@ -77,7 +77,8 @@ public final class PointInTime {
         Dataset<Row> l = labels.select(col(labelKey).cast(f.schema().apply(KEY).dataType()).alias(KEY),
                 col(labelTs).cast(DataTypes.TimestampType).alias(TIME), lit(1).alias(SIDE),
                 struct(lcols.toArray(Column[]::new)).alias(LABEL), lit(null).cast(featureType).alias(FEATURE));
-        var w = Window.partitionBy(col(KEY)).orderBy(col(TIME), col(SIDE)).rowsBetween(Window.unboundedPreceding(), Window.currentRow());
+        // the feature row itself breaks ties between two rows of one key and instant, so the pick is reproducible
+        var w = Window.partitionBy(col(KEY)).orderBy(col(TIME), col(SIDE), col(FEATURE)).rowsBetween(Window.unboundedPreceding(), Window.currentRow());
         Dataset<Row> carried = f.unionByName(l)
                 .withColumn(FEATURE, last(col(FEATURE), true).over(w))
                 .filter(col(SIDE).equalTo(1));
