@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mlops.core.cli.Cli;
 import dev.mlops.core.lake.Manifest;
+import dev.mlops.core.testing.S3MockServer;
 import dev.mlops.core.testing.TestEnvironment;
 import dev.mlops.core.testing.TestEnvironment.TestPlatform;
 import dev.mlops.datagen.DataGenerator;

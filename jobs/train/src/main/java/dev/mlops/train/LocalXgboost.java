@@ -106,6 +106,19 @@ public final class LocalXgboost {
         return objective != null && objective.startsWith("binary") ? "logloss" : "rmse";
     }
 
+    /** The best iteration a booster recorded (early stopping), else its last round. */
+    public static int bestIteration(byte[] model) {
+        try {
+            Booster b = XGBoost.loadModel(new ByteArrayInputStream(model));
+            String best = b.getAttr("best_iteration");
+            int n = best == null ? b.getNumBoostedRound() - 1 : Integer.parseInt(best);
+            b.dispose();
+            return n;
+        } catch (XGBoostError | java.io.IOException e) {
+            throw JobException.retryable("cannot load the trained booster: " + e.getMessage(), e);
+        }
+    }
+
     public static float[] predict(byte[] model, Matrix m) {
         try {
             Booster b = XGBoost.loadModel(new ByteArrayInputStream(model));

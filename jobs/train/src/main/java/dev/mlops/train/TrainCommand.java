@@ -36,6 +36,10 @@ public final class TrainCommand extends PlatformCommand {
     @Option(names = "--date", required = true, paramLabel = "YYYY-MM-DD", description = "the data date the model is trained for")
     LocalDate date;
 
+    @Option(names = "--backend", paramLabel = "local|sagemaker", defaultValue = "local",
+            description = "where to train: in process (default) or a SageMaker training job (needs sagemaker.role_arn and an s3:// lake)")
+    String backend;
+
     @Option(names = "--tune", description = "random search over training.tuning.ranges (trial budget: training.tuning.trials)")
     boolean tune;
 
@@ -43,6 +47,21 @@ public final class TrainCommand extends PlatformCommand {
     List<String> params = List.of();
 
     private Consumer<String> beforeStep = s -> { };
+    private java.time.Duration firstPoll = java.time.Duration.ofSeconds(5);
+    private java.time.Duration maxPoll = java.time.Duration.ofSeconds(60);
+
+    private java.util.function.Supplier<software.amazon.awssdk.services.sagemaker.SageMakerClient> clients;
+
+    /** Test hook: the SageMaker clients the backend uses. */
+    public void sageMakerClients(java.util.function.Supplier<software.amazon.awssdk.services.sagemaker.SageMakerClient> clients) {
+        this.clients = clients;
+    }
+
+    /** Test hook: how often the SageMaker backend polls. */
+    public void polling(java.time.Duration first, java.time.Duration max) {
+        this.firstPoll = first;
+        this.maxPoll = max;
+    }
 
     /** Test hook: called with each step name before the step runs. */
     public void beforeStep(Consumer<String> hook) {
@@ -75,12 +94,22 @@ public final class TrainCommand extends PlatformCommand {
     @Override
     protected int run(Platform platform) {
         LoadedSpec spec = platform.specs().load(model);
-        TrainJob job = new TrainJob(platform, spec, date, parse(params), tune, err(), beforeStep);
+        TrainJob.Backend b = switch (backend) {
+            case "local" -> TrainJob.Backend.LOCAL;
+            case "sagemaker" -> TrainJob.Backend.SAGEMAKER;
+            default -> throw JobException.usage("--backend: expected local or sagemaker, got '" + backend + "'");
+        };
+        var config = platform.config();
+        TrainJob.SageMakerOptions sm = new TrainJob.SageMakerOptions(clients != null ? clients : () -> SageMakerTrainer.client(
+                config.sagemakerEndpoint(), config.awsRegion().orElse("us-east-1"), config.env() == dev.mlops.core.config.Environment.LOCAL),
+                firstPoll, maxPoll);
+        TrainJob job = new TrainJob(platform, spec, date, parse(params), tune, err(), beforeStep, b, sm);
         Map<String, String> extra = new LinkedHashMap<>();
         if (!params.isEmpty()) {
             extra.put("params", String.join(",", params));
         }
         extra.put("tune", Boolean.toString(tune));
+        extra.put("backend", backend);
         return RunSupport.execute(platform, new RunIdentity(TrainJob.NAME, model, date), job, extra, out(), err()).exitCode();
     }
 }

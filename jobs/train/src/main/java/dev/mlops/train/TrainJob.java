@@ -63,6 +63,7 @@ public final class TrainJob implements BatchJob {
     static final String TRAINED = "train.trained";
     static final String EVALUATED = "train.evaluated";
     static final String REGISTERED = "train.registered";
+    static final String MODEL_PACKAGE = "train.model_package";
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
     private final Platform platform;
@@ -72,9 +73,24 @@ public final class TrainJob implements BatchJob {
     private final boolean tune;
     private final PrintWriter progress;
     private final Consumer<String> beforeStep;
+    private final Backend backend;
+    private final SageMakerOptions sagemaker;
+
+    /** Where the booster is trained. */
+    public enum Backend { LOCAL, SAGEMAKER }
+
+    /** How the SageMaker backend reaches the API and how often it polls. */
+    public record SageMakerOptions(java.util.function.Supplier<software.amazon.awssdk.services.sagemaker.SageMakerClient> client,
+                                   java.time.Duration firstPoll, java.time.Duration maxPoll) {
+    }
 
     public TrainJob(Platform platform, LoadedSpec spec, LocalDate date, Map<String, Object> overrides, boolean tune, PrintWriter progress,
                     Consumer<String> beforeStep) {
+        this(platform, spec, date, overrides, tune, progress, beforeStep, Backend.LOCAL, null);
+    }
+
+    public TrainJob(Platform platform, LoadedSpec spec, LocalDate date, Map<String, Object> overrides, boolean tune, PrintWriter progress,
+                    Consumer<String> beforeStep, Backend backend, SageMakerOptions sagemaker) {
         this.platform = requireNonNull(platform);
         this.spec = requireNonNull(spec);
         this.date = requireNonNull(date);
@@ -82,6 +98,18 @@ public final class TrainJob implements BatchJob {
         this.tune = tune;
         this.progress = progress;
         this.beforeStep = beforeStep == null ? s -> { } : beforeStep;
+        this.backend = backend;
+        this.sagemaker = sagemaker;
+        if (backend == Backend.SAGEMAKER) {
+            if (platform.config().sagemakerRoleArn().isEmpty()) {
+                throw JobException.usage("--backend sagemaker needs sagemaker.role_arn (MLOPS_SAGEMAKER_ROLE_ARN): the training job's execution role");
+            }
+            SageMakerTrainer.s3(platform.lake().root());
+            if (tune) {
+                throw JobException.usage("--tune runs locally for now: SageMaker hyperparameter tuning jobs are not built yet (issue 5); "
+                        + "tune with --backend local, then train on SageMaker with the winning --param values");
+            }
+        }
         if (spec.spec().training() == null) {
             throw JobException.usage("model '" + spec.model() + "' has no training section in " + spec.file());
         }
@@ -95,7 +123,7 @@ public final class TrainJob implements BatchJob {
     }
 
     record Trained(String modelFile, Map<String, Object> hyperparameters, int bestIteration, double validationScore, String evalMetric,
-                   List<LocalXgboost.Trial> trials) {
+                   List<LocalXgboost.Trial> trials, String backendJob) {
     }
 
     record Evaluated(String artifacts, Map<String, Object> metrics, String primaryMetric, Double primaryValue, Double baselineValue,
@@ -185,6 +213,9 @@ public final class TrainJob implements BatchJob {
         beforeStep.accept("train");
         JobExecution e = execution(context);
         Prepared p = read(e.getExecutionContext(), PREPARED, Prepared.class);
+        if (backend == Backend.SAGEMAKER) {
+            return trainOnSageMaker(e, p);
+        }
         Matrix train = load(p, "train");
         Matrix validation = load(p, "validation");
         Map<String, Object> hp = hyperparameters();
@@ -206,8 +237,66 @@ public final class TrainJob implements BatchJob {
         write(file, t.model());
         say("train %s %s: trained %d rounds (best iteration %d), validation %s %.5f", spec.model(), date, t.bestIteration() + 1, t.bestIteration(),
                 t.evalMetric(), t.validationScore());
-        save(e, TRAINED, new Trained(file.toString(), t.hyperparameters(), t.bestIteration(), t.validationScore(), t.evalMetric(), trials));
+        save(e, TRAINED, new Trained(file.toString(), t.hyperparameters(), t.bestIteration(), t.validationScore(), t.evalMetric(), trials,
+                "local:" + spec.model() + "-" + date + "-" + e.getJobInstance().getInstanceId()));
         return RepeatStatus.FINISHED;
+    }
+
+    static final String SAGEMAKER_ATTEMPT = "train.sagemaker.attempt";
+
+    private RepeatStatus trainOnSageMaker(JobExecution e, Prepared p) {
+        long instance = e.getJobInstance().getInstanceId();
+        var sm = model().training().sagemaker();
+        var client = sagemaker.client().get();
+        try {
+            SageMakerTrainer trainer = new SageMakerTrainer(client, platform.spark(), lake(), platform.config().sagemakerRoleArn().orElseThrow(),
+                    platform.config().awsRegion().orElse("us-east-1"), sagemaker.firstPoll(), sagemaker.maxPoll(), progress);
+            int attempt = e.getExecutionContext().containsKey(SAGEMAKER_ATTEMPT) ? e.getExecutionContext().getInt(SAGEMAKER_ATTEMPT) : 1;
+            String name = SageMakerTrainer.jobName(spec.model(), date, instance, attempt);
+            var existing = trainer.describe(name);
+            if (existing.isPresent() && (existing.get().trainingJobStatus() == software.amazon.awssdk.services.sagemaker.model.TrainingJobStatus.FAILED
+                    || existing.get().trainingJobStatus() == software.amazon.awssdk.services.sagemaker.model.TrainingJobStatus.STOPPED)) {
+                // the previous attempt's job failed: this retry submits a new one
+                attempt++;
+                name = SageMakerTrainer.jobName(spec.model(), date, instance, attempt);
+                existing = trainer.describe(name);
+            }
+            e.getExecutionContext().putInt(SAGEMAKER_ATTEMPT, attempt);
+            platform.batch().jobRepository().updateExecutionContext(e);
+            Map<String, Object> hp = hyperparameters();
+            if (existing.isEmpty()) {
+                Path root = lake().path("sagemaker", spec.model(), name);
+                String label = model().label().name();
+                String train = trainer.uploadCsv(platform.spark().read().parquet(new Path(p.staged(), "train").toString()), p.features(), label,
+                        new Path(root, "train"));
+                String validation = trainer.uploadCsv(platform.spark().read().parquet(new Path(p.staged(), "validation").toString()), p.features(),
+                        label, new Path(root, "validation"));
+                Map<String, String> tags = new LinkedHashMap<>();
+                tags.put("mlops:model", spec.model());
+                tags.put("mlops:date", date.toString());
+                tags.put("mlops:run", Long.toString(instance));
+                tags.put("mlops:code-version", Versions.codeVersion());
+                trainer.create(name, sm, hp, train, validation, root, tags);
+            } else {
+                say("train: re-attaching to SageMaker training job %s (%s)", name, existing.get().trainingJobStatusAsString());
+            }
+            var done = trainer.await(name);
+            if (done.trainingJobStatus() != software.amazon.awssdk.services.sagemaker.model.TrainingJobStatus.COMPLETED) {
+                throw JobException.retryable("SageMaker training job " + name + " " + done.trainingJobStatusAsString().toLowerCase(Locale.ROOT)
+                        + (done.failureReason() == null ? "" : ": " + done.failureReason()) + " (a retry submits attempt " + (attempt + 1) + ")", null);
+            }
+            byte[] bytes = trainer.model(done.modelArtifacts().s3ModelArtifacts());
+            Path file = new Path(new Path(staging(e), "model"), MODEL_FILE);
+            write(file, bytes);
+            String metric = String.valueOf(hp.getOrDefault("eval_metric", LocalXgboost.defaultMetric(String.valueOf(hp.get("objective")))));
+            double score = done.finalMetricDataList() == null ? Double.NaN : done.finalMetricDataList().stream()
+                    .filter(m -> m.metricName() != null && m.metricName().equals("validation:" + metric)).mapToDouble(m -> m.value()).findFirst()
+                    .orElse(Double.NaN);
+            save(e, TRAINED, new Trained(file.toString(), hp, LocalXgboost.bestIteration(bytes), score, metric, List.of(), "sagemaker:" + name));
+            return RepeatStatus.FINISHED;
+        } finally {
+            client.close();
+        }
     }
 
     private byte[] readBytes(Path file) {
@@ -386,8 +475,8 @@ public final class TrainJob implements BatchJob {
             lineage.put("tuning_trials", t.trials());
         }
         String uri = lake().path("models", spec.model(), "{version}").toString();
-        String backendJob = "local:" + spec.model() + "-" + date + "-" + instance;
-        Registry.Version v = registry.register(new Registry.NewVersion(spec.model(), date, "local", backendJob, uri, ev.primaryMetric(),
+        String backendJob = t.backendJob();
+        Registry.Version v = registry.register(new Registry.NewVersion(spec.model(), date, backend.name().toLowerCase(Locale.ROOT), backendJob, uri, ev.primaryMetric(),
                 ev.primaryValue(), ev.metrics(), t.hyperparameters(), p.features(), lineage, instance), "job " + NAME + " " + backendJob);
         Path target = new Path(v.artifactUri());
         Path staged = new Path(ev.artifacts());
@@ -416,6 +505,26 @@ public final class TrainJob implements BatchJob {
                     : "candidate (waiting for promote)";
         }
         Registry.Version now = registry.get(spec.model(), v.version()).orElseThrow();
+        if (backend == Backend.SAGEMAKER && !ctx.containsKey(MODEL_PACKAGE)) {
+            var client = sagemaker.client().get();
+            try {
+                SageMakerTrainer trainer = new SageMakerTrainer(client, platform.spark(), lake(), platform.config().sagemakerRoleArn().orElseThrow(),
+                        platform.config().awsRegion().orElse("us-east-1"), sagemaker.firstPoll(), sagemaker.maxPoll(), progress);
+                Map<String, String> meta = new LinkedHashMap<>();
+                meta.put("mlops-version", Integer.toString(v.version()));
+                meta.put("mlops-data-date", date.toString());
+                meta.put("mlops-run", Long.toString(instance));
+                meta.put("mlops-spec-hash", spec.hash());
+                meta.put("mlops-" + ev.primaryMetric().replace('_', '-'), String.valueOf(ev.primaryValue()));
+                String arn = trainer.registerModelPackage(spec.model(), v.version(), now.status(), model().training().sagemaker(),
+                        v.artifactUri() + "/model.tar.gz", v.artifactUri() + "/metrics.json", meta, spec.model().replace('_', '-') + "-" + instance);
+                registry.record(spec.model(), v.version(), "model_package", actor, "mirrored to SageMaker's model registry", Map.of("arn", arn));
+                e.getExecutionContext().putString(MODEL_PACKAGE, arn);
+                platform.batch().jobRepository().updateExecutionContext(e);
+            } finally {
+                client.close();
+            }
+        }
         save(e, REGISTERED, new Registered(v.version(), now.status(), alias, v.artifactUri(), decision));
         lake().cleanStaging(NAME, spec.model(), date, instance);
         LOG.info("registered {} version {} ({}, {})", spec.model(), v.version(), now.status(), alias);

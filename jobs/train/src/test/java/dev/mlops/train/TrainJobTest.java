@@ -83,6 +83,14 @@ class TrainJobTest {
         Path specs = Files.createDirectories(home.resolve("specs"));
         Files.writeString(specs.resolve("tt.yaml"), SPEC);
         tp = TestEnvironment.platform(home, Map.of("specs.dir", specs.toString()));
+        writeEvents(tp);
+        TestEnvironment.Output f = TestEnvironment.execute(Cli.commandLine(new FeaturesCommand(), c -> tp.platform()),
+                "--model", "tt", "--from", D0.toString(), "--to", LAST.toString(), "--no-online", "--chunk-days", "10");
+        assertThat(f.code()).as(f.out() + f.err()).isZero();
+    }
+
+    /** Ten days of events with a daily pattern, as validated partitions of the lake. */
+    static void writeEvents(TestPlatform tp) {
         Random rnd = new Random(1);
         for (int day = 0; day < DAYS; day++) {
             LocalDate d = D0.plusDays(day);
@@ -100,9 +108,6 @@ class TrainJobTest {
             tp.platform().spark().createDataFrame(rows, EV).coalesce(1).write().mode("overwrite")
                     .parquet(tp.platform().lake().partition("validated", "ev", d).toString());
         }
-        TestEnvironment.Output f = TestEnvironment.execute(Cli.commandLine(new FeaturesCommand(), c -> tp.platform()),
-                "--model", "tt", "--from", D0.toString(), "--to", LAST.toString(), "--no-online", "--chunk-days", "10");
-        assertThat(f.code()).as(f.out() + f.err()).isZero();
     }
 
     static int poisson(Random r, double lambda) {

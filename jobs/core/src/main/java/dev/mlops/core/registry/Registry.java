@@ -135,6 +135,14 @@ public final class Registry {
         });
     }
 
+    /** Records an event about a version (e.g. the SageMaker model package it was mirrored to). */
+    public void record(String model, int version, String action, String actor, String reason, Map<String, Object> details) {
+        tx(c -> {
+            event(c, model, version, action, actor, reason, null, null, details);
+            return null;
+        });
+    }
+
     /** Points an alias at a version (production moves the old one to previous), recording the move. */
     public void setAlias(String model, String alias, int version, String actor, String reason) {
         tx(c -> {

@@ -16,7 +16,7 @@ import java.util.TreeSet;
  */
 public record TrainingSpec(SpecDuration window, Split split, Integer minLabelledRows, Map<String, Object> hyperparameters,
                            Tuning tuning, String primaryMetric, Double threshold, List<Slice> slices,
-                           Map<String, Bound> deployThresholds, String baseline, List<String> timeFeatures) {
+                           Map<String, Bound> deployThresholds, String baseline, List<String> timeFeatures, SageMaker sagemaker) {
     /** Features computed from the label event's own time (known when predicting): the calendar. */
     public static final Set<String> TIME_FEATURES = new TreeSet<>(List.of("hour_of_day", "day_of_week", "is_weekend"));
     /** SageMaker's built-in XGBoost hyperparameter names this platform passes through. */
@@ -60,6 +60,28 @@ public record TrainingSpec(SpecDuration window, Split split, Integer minLabelled
         }
     }
 
+    /**
+     * Resources of the SageMaker backend: instance type and count, volume, managed spot training
+     * (with checkpoints) and its limits, and optionally the XGBoost image (default: the region's
+     * built-in XGBoost {@code version}).
+     */
+    public record SageMaker(String instanceType, Integer instanceCount, Integer volumeGb, SpecDuration maxRuntime, SpecDuration maxWait,
+                            Boolean spot, String image, String xgboostVersion) {
+        public SageMaker {
+            instanceType = instanceType == null ? "ml.m5.xlarge" : instanceType;
+            check(instanceType.startsWith("ml."), "instance_type", "expected a SageMaker instance type like ml.m5.xlarge, got '" + instanceType + "'");
+            instanceCount = instanceCount == null ? 1 : instanceCount;
+            check(instanceCount >= 1, "instance_count", "expected at least 1");
+            volumeGb = volumeGb == null ? 30 : volumeGb;
+            maxRuntime = maxRuntime == null ? SpecDuration.parse("2h") : maxRuntime;
+            spot = spot == null || spot;
+            maxWait = maxWait == null ? SpecDuration.parse("4h") : maxWait;
+            check(!spot || maxWait.value().compareTo(maxRuntime.value()) >= 0, "max_wait",
+                    "expected max_wait >= max_runtime for spot training (SageMaker's rule), got " + maxWait.text() + " < " + maxRuntime.text());
+            xgboostVersion = xgboostVersion == null ? "1.7-1" : xgboostVersion;
+        }
+    }
+
     /** An absolute bound on a metric. */
     public record Bound(Double min, Double max) {
         public Bound {
@@ -90,6 +112,7 @@ public record TrainingSpec(SpecDuration window, Split split, Integer minLabelled
         slices = slices == null ? List.of() : List.copyOf(slices);
         deployThresholds = deployThresholds == null ? Map.of() : new LinkedHashMap<>(deployThresholds);
         timeFeatures = timeFeatures == null ? List.of() : List.copyOf(timeFeatures);
+        sagemaker = sagemaker == null ? new SageMaker(null, null, null, null, null, null, null, null) : sagemaker;
         for (int i = 0; i < timeFeatures.size(); i++) {
             check(TIME_FEATURES.contains(timeFeatures.get(i)), "time_features[" + i + "]", "expected one of " + TIME_FEATURES);
         }

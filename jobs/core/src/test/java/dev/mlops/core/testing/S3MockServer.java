@@ -1,4 +1,4 @@
-package dev.mlops.ingest;
+package dev.mlops.core.testing;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -11,9 +11,10 @@ import java.util.List;
 
 /**
  * An S3 API server (Adobe S3Mock, its exec jar copied to target/s3mock by the build) in a child
- * JVM, for tests of the S3 lake path. No Docker involved.
+ * JVM, for tests of the S3 lake path. No Docker involved. A module using it copies the exec jar
+ * to its target/s3mock/ (maven-dependency-plugin, see jobs/ingest/pom.xml).
  */
-final class S3MockServer implements AutoCloseable {
+public final class S3MockServer implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path log;
@@ -24,7 +25,7 @@ final class S3MockServer implements AutoCloseable {
         this.log = log;
     }
 
-    static S3MockServer start() throws Exception {
+    public static S3MockServer start() throws Exception {
         Path jar = Paths.get("target/s3mock/s3mock-exec.jar").toAbsolutePath();
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run the build (mvn generate-test-resources) first");
@@ -61,7 +62,7 @@ final class S3MockServer implements AutoCloseable {
         throw new IllegalStateException("S3Mock did not start within 90 s: " + Files.readString(log));
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + port;
     }
 

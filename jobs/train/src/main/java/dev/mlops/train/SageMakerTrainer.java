@@ -1,0 +1,291 @@
+package dev.mlops.train;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.mlops.core.JobException;
+import dev.mlops.core.lake.Lake;
+import dev.mlops.core.spec.TrainingSpec;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sagemaker.SageMakerClient;
+import software.amazon.awssdk.services.sagemaker.SageMakerClientBuilder;
+import software.amazon.awssdk.services.sagemaker.model.AlgorithmSpecification;
+import software.amazon.awssdk.services.sagemaker.model.Channel;
+import software.amazon.awssdk.services.sagemaker.model.CheckpointConfig;
+import software.amazon.awssdk.services.sagemaker.model.CreateTrainingJobRequest;
+import software.amazon.awssdk.services.sagemaker.model.DataSource;
+import software.amazon.awssdk.services.sagemaker.model.DescribeTrainingJobResponse;
+import software.amazon.awssdk.services.sagemaker.model.OutputDataConfig;
+import software.amazon.awssdk.services.sagemaker.model.ResourceConfig;
+import software.amazon.awssdk.services.sagemaker.model.ResourceInUseException;
+import software.amazon.awssdk.services.sagemaker.model.S3DataDistribution;
+import software.amazon.awssdk.services.sagemaker.model.S3DataSource;
+import software.amazon.awssdk.services.sagemaker.model.S3DataType;
+import software.amazon.awssdk.services.sagemaker.model.SageMakerException;
+import software.amazon.awssdk.services.sagemaker.model.StoppingCondition;
+import software.amazon.awssdk.services.sagemaker.model.Tag;
+import software.amazon.awssdk.services.sagemaker.model.TrainingInputMode;
+import software.amazon.awssdk.services.sagemaker.model.TrainingJobStatus;
+
+/**
+ * The SageMaker backend of the train step: the splits go to S3 as the built-in XGBoost container
+ * reads them (CSV, label first, no header), then {@code CreateTrainingJob} with the region's
+ * XGBoost image, managed spot training with checkpoints, and tags. Exactly once: the job name is
+ * derived from the run (model, date, job instance, attempt), so a retried step first looks for
+ * its job and re-attaches to it; only a job that failed or was stopped makes the next attempt
+ * submit a new one. Waits with backoff, printing status changes; on completion the
+ * {@code model.tar.gz} is read back so evaluation runs exactly as for a local model.
+ */
+final class SageMakerTrainer {
+    /** Accounts hosting the built-in XGBoost image per region (SageMaker's ECR registry paths). */
+    static final Map<String, String> XGBOOST_ACCOUNTS = Map.ofEntries(
+            Map.entry("us-east-1", "683313688378"), Map.entry("us-east-2", "257758044811"),
+            Map.entry("us-west-1", "746614075791"), Map.entry("us-west-2", "246618743249"),
+            Map.entry("eu-west-1", "141502667606"), Map.entry("eu-west-2", "764974769150"),
+            Map.entry("eu-central-1", "492215442770"), Map.entry("eu-north-1", "662702820516"),
+            Map.entry("ap-southeast-1", "121021644041"), Map.entry("ap-southeast-2", "783357654285"),
+            Map.entry("ap-northeast-1", "354813040037"));
+
+    private final SageMakerClient client;
+    private final SparkSession spark;
+    private final Lake lake;
+    private final String roleArn;
+    private final String region;
+    private final Duration firstPoll;
+    private final Duration maxPoll;
+    private final PrintWriter progress;
+
+    SageMakerTrainer(SageMakerClient client, SparkSession spark, Lake lake, String roleArn, String region, Duration firstPoll,
+                     Duration maxPoll, PrintWriter progress) {
+        this.client = client;
+        this.spark = spark;
+        this.lake = lake;
+        this.roleArn = roleArn;
+        this.region = region;
+        this.firstPoll = firstPoll;
+        this.maxPoll = maxPoll;
+        this.progress = progress;
+    }
+
+    static SageMakerClient client(Optional<URI> endpoint, String region, boolean staticTestCredentials) {
+        SageMakerClientBuilder b = SageMakerClient.builder().region(Region.of(region))
+                .httpClientBuilder(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)));
+        endpoint.ifPresent(b::endpointOverride);
+        b.credentialsProvider(staticTestCredentials ? StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))
+                : DefaultCredentialsProvider.builder().build());
+        return b.build();
+    }
+
+    /** {@code <model>-<yyyymmdd>-<instance>-<attempt>}: a valid SageMaker name (letters, digits, hyphens; at most 63). */
+    static String jobName(String model, LocalDate date, long instance, int attempt) {
+        String name = model.replace('_', '-') + "-" + date.toString().replace("-", "") + "-" + instance + "-" + attempt;
+        if (name.length() > 63) {
+            name = name.substring(name.length() - 63).replaceAll("^-+", "");
+        }
+        return name;
+    }
+
+    String image(TrainingSpec.SageMaker sm) {
+        if (sm.image() != null) {
+            return sm.image();
+        }
+        String account = XGBOOST_ACCOUNTS.get(region);
+        if (account == null) {
+            throw JobException.usage("no built-in XGBoost image known for region " + region + "; set training.sagemaker.image in the spec");
+        }
+        return account + ".dkr.ecr." + region + ".amazonaws.com/sagemaker-xgboost:" + sm.xgboostVersion();
+    }
+
+    /** The current state of a job, or empty when SageMaker does not know it. */
+    Optional<DescribeTrainingJobResponse> describe(String name) {
+        try {
+            return Optional.of(client.describeTrainingJob(b -> b.trainingJobName(name)));
+        } catch (SageMakerException e) {
+            String code = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
+            String msg = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+            if ("ValidationException".equals(code) && (msg.contains("not found") || msg.contains("does not exist"))) {
+                return Optional.empty();
+            }
+            throw error("DescribeTrainingJob " + name, e);
+        }
+    }
+
+    static JobException error(String what, SageMakerException e) {
+        String code = e.awsErrorDetails() == null ? String.valueOf(e.statusCode()) : e.awsErrorDetails().errorCode();
+        if (e.isThrottlingException() || e.statusCode() >= 500) {
+            return JobException.retryable(what + " failed (" + code + "): " + e.getMessage(), e);
+        }
+        return JobException.usage(what + " refused (" + code + "): " + e.getMessage());
+    }
+
+    /** Writes a split as the XGBoost container's CSV: label first, then the features in order, no header. */
+    String uploadCsv(Dataset<Row> split, List<String> features, String label, Path target) {
+        List<Column> cols = new ArrayList<>();
+        cols.add(col(label).cast("double"));
+        features.forEach(f -> cols.add(col(f).cast("double")));
+        split.select(cols.toArray(Column[]::new)).write().mode("overwrite").option("header", "false").option("nullValue", "")
+                .csv(target.toString());
+        return s3(target);
+    }
+
+    /** The s3:// form of a lake path (S3A's s3a:// is what Hadoop uses, s3:// is what SageMaker takes). */
+    static String s3(Path p) {
+        String s = p.toString();
+        if (s.startsWith("s3a://")) {
+            return "s3://" + s.substring("s3a://".length());
+        }
+        if (!s.startsWith("s3://")) {
+            throw JobException.usage("the sagemaker backend needs the lake on S3 (lake.uri s3://...), got " + s);
+        }
+        return s;
+    }
+
+    /** Creates the job unless it exists; returns its name. */
+    void create(String name, TrainingSpec.SageMaker sm, Map<String, Object> hyperparameters, String trainUri, String validationUri,
+                Path root, Map<String, String> tags) {
+        Map<String, String> hp = new LinkedHashMap<>();
+        hyperparameters.forEach((k, v) -> hp.put(k, String.valueOf(v)));
+        List<Tag> tagList = new ArrayList<>();
+        tags.forEach((k, v) -> tagList.add(Tag.builder().key(k).value(v).build()));
+        StoppingCondition.Builder stop = StoppingCondition.builder().maxRuntimeInSeconds((int) sm.maxRuntime().value().toSeconds());
+        if (sm.spot()) {
+            stop.maxWaitTimeInSeconds((int) sm.maxWait().value().toSeconds());
+        }
+        CreateTrainingJobRequest.Builder req = CreateTrainingJobRequest.builder()
+                .trainingJobName(name)
+                .roleArn(roleArn)
+                .algorithmSpecification(AlgorithmSpecification.builder().trainingImage(image(sm)).trainingInputMode(TrainingInputMode.FILE).build())
+                .hyperParameters(hp)
+                .inputDataConfig(channel("train", trainUri), channel("validation", validationUri))
+                .outputDataConfig(OutputDataConfig.builder().s3OutputPath(s3(new Path(root, "output"))).build())
+                .resourceConfig(ResourceConfig.builder().instanceType(sm.instanceType()).instanceCount(sm.instanceCount())
+                        .volumeSizeInGB(sm.volumeGb()).build())
+                .stoppingCondition(stop.build())
+                .enableManagedSpotTraining(sm.spot())
+                .tags(tagList);
+        if (sm.spot()) {
+            req.checkpointConfig(CheckpointConfig.builder().s3Uri(s3(new Path(root, "checkpoints"))).build());
+        }
+        try {
+            client.createTrainingJob(req.build());
+            say("train: submitted SageMaker training job %s (%s x %d%s)", name, sm.instanceType(), sm.instanceCount(), sm.spot() ? ", spot" : "");
+        } catch (ResourceInUseException e) {
+            say("train: SageMaker training job %s already exists: re-attaching", name);
+        } catch (SageMakerException e) {
+            throw error("CreateTrainingJob " + name, e);
+        }
+    }
+
+    private static Channel channel(String name, String uri) {
+        return Channel.builder().channelName(name).contentType("text/csv")
+                .dataSource(DataSource.builder().s3DataSource(S3DataSource.builder().s3DataType(S3DataType.S3_PREFIX).s3Uri(uri)
+                        .s3DataDistributionType(S3DataDistribution.FULLY_REPLICATED).build()).build()).build();
+    }
+
+    /** Waits for the job with backoff, printing status changes; returns the final description. */
+    DescribeTrainingJobResponse await(String name) {
+        Duration poll = firstPoll;
+        String last = "";
+        while (true) {
+            DescribeTrainingJobResponse d = describe(name).orElseThrow(() -> JobException.retryable("SageMaker lost training job " + name, null));
+            String state = d.trainingJobStatusAsString() + " / " + d.secondaryStatusAsString();
+            if (!state.equals(last)) {
+                say("train: SageMaker training job %s: %s", name, state);
+                last = state;
+            }
+            TrainingJobStatus s = d.trainingJobStatus();
+            if (s == TrainingJobStatus.COMPLETED || s == TrainingJobStatus.FAILED || s == TrainingJobStatus.STOPPED) {
+                return d;
+            }
+            try {
+                Thread.sleep(poll.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw JobException.retryable("interrupted while waiting for SageMaker training job " + name + " (it keeps running; a retry re-attaches)", e);
+            }
+            poll = poll.multipliedBy(2).compareTo(maxPoll) > 0 ? maxPoll : poll.multipliedBy(2);
+        }
+    }
+
+    /** The model package group of a model: its name with hyphens. */
+    static String groupName(String model) {
+        return model.replace('_', '-');
+    }
+
+    /**
+     * Mirrors a registered version into SageMaker's model registry: the model package group (created
+     * on first use) and a model package with the artifact, the metrics file, the approval status and
+     * customer metadata. Idempotent for a run (the client token is the run's).
+     */
+    String registerModelPackage(String model, int version, String status, TrainingSpec.SageMaker sm, String artifact, String metrics,
+                                Map<String, String> metadata, String clientToken) {
+        String group = groupName(model);
+        try {
+            try {
+                client.describeModelPackageGroup(b -> b.modelPackageGroupName(group));
+            } catch (SageMakerException e) {
+                if (e.statusCode() >= 500 || e.isThrottlingException()) {
+                    throw e;
+                }
+                client.createModelPackageGroup(b -> b.modelPackageGroupName(group).modelPackageGroupDescription("versions of model " + model));
+            }
+            var r = client.createModelPackage(b -> b.modelPackageGroupName(group)
+                    .modelPackageDescription(model + " version " + version)
+                    .clientToken(clientToken)
+                    .modelApprovalStatus(status)
+                    .customerMetadataProperties(metadata)
+                    .inferenceSpecification(i -> i.containers(c -> c.image(image(sm)).modelDataUrl(s3(new Path(artifact))))
+                            .supportedContentTypes("text/csv").supportedResponseMIMETypes("text/csv"))
+                    .modelMetrics(m -> m.modelQuality(q -> q.statistics(st -> st.contentType("application/json").s3Uri(s3(new Path(metrics)))))));
+            say("train: SageMaker model package %s (%s)", r.modelPackageArn(), status);
+            return r.modelPackageArn();
+        } catch (SageMakerException e) {
+            throw error("CreateModelPackage for " + model + " version " + version, e);
+        }
+    }
+
+    /** Reads {@code xgboost-model} out of a SageMaker model.tar.gz. */
+    byte[] model(String s3Uri) {
+        Path p = new Path(s3Uri.startsWith("s3://") && lake.root().toString().startsWith("s3a://") ? "s3a://" + s3Uri.substring(5) : s3Uri);
+        try (var in = lake.fs(p).open(p); TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(in))) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                if (e.getName().replaceFirst("^\\./", "").equals(TrainJob.MODEL_FILE)) {
+                    return tar.readAllBytes();
+                }
+            }
+            throw JobException.retryable(s3Uri + " has no " + TrainJob.MODEL_FILE, null);
+        } catch (IOException e) {
+            throw JobException.retryable("cannot read the model artifact " + s3Uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void say(String format, Object... args) {
+        if (progress != null) {
+            progress.println(String.format(Locale.ROOT, format, args));
+            progress.flush();
+        }
+    }
+}
