@@ -229,6 +229,120 @@ final class SageMakerTrainer {
         }
     }
 
+    /** A tuning job name: at most 32 characters (SageMaker's limit), unique per run and attempt. */
+    static String tuningJobName(String model, LocalDate date, long instance, int attempt) {
+        String tail = "-" + date.toString().replace("-", "").substring(2) + "-" + instance + "-" + attempt;
+        String head = model.replace('_', '-');
+        head = head.substring(0, Math.min(head.length(), 32 - tail.length())).replaceAll("-+$", "");
+        return head + tail;
+    }
+
+    /**
+     * Submits a Bayesian hyperparameter tuning job over the spec's ranges (integer parameters as
+     * integer ranges), minimizing or maximizing the validation metric, with the trial budget.
+     */
+    void createTuning(String name, TrainingSpec.SageMaker sm, Map<String, Object> hyperparameters, TrainingSpec.Tuning tuning,
+                      String trainUri, String validationUri, Path root, Map<String, String> tags) {
+        String metric = String.valueOf(hyperparameters.getOrDefault("eval_metric",
+                LocalXgboost.defaultMetric(String.valueOf(hyperparameters.get("objective")))));
+        Map<String, String> fixed = new LinkedHashMap<>();
+        hyperparameters.forEach((k, v) -> {
+            if (!tuning.ranges().containsKey(k)) {
+                fixed.put(k, String.valueOf(v));
+            }
+        });
+        List<software.amazon.awssdk.services.sagemaker.model.ContinuousParameterRange> continuous = new ArrayList<>();
+        List<software.amazon.awssdk.services.sagemaker.model.IntegerParameterRange> integer = new ArrayList<>();
+        tuning.ranges().forEach((k, r) -> {
+            if (LocalXgboost.INTEGER.contains(k)) {
+                integer.add(software.amazon.awssdk.services.sagemaker.model.IntegerParameterRange.builder().name(k)
+                        .minValue(Long.toString(Math.round(r.get(0)))).maxValue(Long.toString(Math.round(r.get(1))))
+                        .scalingType("Auto").build());
+            } else {
+                continuous.add(software.amazon.awssdk.services.sagemaker.model.ContinuousParameterRange.builder().name(k)
+                        .minValue(Double.toString(r.get(0))).maxValue(Double.toString(r.get(1))).scalingType("Auto").build());
+            }
+        });
+        List<Tag> tagList = new ArrayList<>();
+        tags.forEach((k, v) -> tagList.add(Tag.builder().key(k).value(v).build()));
+        StoppingCondition.Builder stop = StoppingCondition.builder().maxRuntimeInSeconds((int) sm.maxRuntime().value().toSeconds());
+        if (sm.spot()) {
+            stop.maxWaitTimeInSeconds((int) sm.maxWait().value().toSeconds());
+        }
+        var definition = software.amazon.awssdk.services.sagemaker.model.HyperParameterTrainingJobDefinition.builder()
+                .algorithmSpecification(software.amazon.awssdk.services.sagemaker.model.HyperParameterAlgorithmSpecification.builder()
+                        .trainingImage(image(sm)).trainingInputMode(TrainingInputMode.FILE).build())
+                .roleArn(roleArn)
+                .staticHyperParameters(fixed)
+                .inputDataConfig(channel("train", trainUri), channel("validation", validationUri))
+                .outputDataConfig(OutputDataConfig.builder().s3OutputPath(s3(new Path(root, "output"))).build())
+                .resourceConfig(ResourceConfig.builder().instanceType(sm.instanceType()).instanceCount(sm.instanceCount())
+                        .volumeSizeInGB(sm.volumeGb()).build())
+                .stoppingCondition(stop.build())
+                .enableManagedSpotTraining(sm.spot());
+        if (sm.spot()) {
+            definition.checkpointConfig(CheckpointConfig.builder().s3Uri(s3(new Path(root, "checkpoints"))).build());
+        }
+        var config = software.amazon.awssdk.services.sagemaker.model.HyperParameterTuningJobConfig.builder()
+                .strategy("Bayesian")
+                .hyperParameterTuningJobObjective(o -> o.type(LocalXgboost.higherIsBetter(metric) ? "Maximize" : "Minimize")
+                        .metricName("validation:" + metric))
+                .resourceLimits(l -> l.maxNumberOfTrainingJobs(tuning.trials()).maxParallelTrainingJobs(Math.min(2, tuning.trials())))
+                .parameterRanges(pr -> pr.continuousParameterRanges(continuous).integerParameterRanges(integer))
+                .trainingJobEarlyStoppingType("Off")
+                .build();
+        try {
+            client.createHyperParameterTuningJob(b -> b.hyperParameterTuningJobName(name).hyperParameterTuningJobConfig(config)
+                    .trainingJobDefinition(definition.build()).tags(tagList));
+            say("train: submitted SageMaker tuning job %s (Bayesian, %d trials, objective validation:%s)", name, tuning.trials(), metric);
+        } catch (ResourceInUseException e) {
+            say("train: SageMaker tuning job %s already exists: re-attaching", name);
+        } catch (SageMakerException e) {
+            throw error("CreateHyperParameterTuningJob " + name, e);
+        }
+    }
+
+    /** The state of a tuning job, or empty when SageMaker does not know it. */
+    Optional<software.amazon.awssdk.services.sagemaker.model.DescribeHyperParameterTuningJobResponse> describeTuning(String name) {
+        try {
+            return Optional.of(client.describeHyperParameterTuningJob(b -> b.hyperParameterTuningJobName(name)));
+        } catch (SageMakerException e) {
+            String code = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
+            String msg = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+            if (("ValidationException".equals(code) || "ResourceNotFound".equals(code)) && (msg.contains("not found") || msg.contains("does not exist"))) {
+                return Optional.empty();
+            }
+            throw error("DescribeHyperParameterTuningJob " + name, e);
+        }
+    }
+
+    /** Waits for a tuning job with backoff, printing status changes and the trial counts. */
+    software.amazon.awssdk.services.sagemaker.model.DescribeHyperParameterTuningJobResponse awaitTuning(String name) {
+        Duration poll = firstPoll;
+        String last = "";
+        while (true) {
+            var d = describeTuning(name).orElseThrow(() -> JobException.retryable("SageMaker lost tuning job " + name, null));
+            var c = d.trainingJobStatusCounters();
+            String state = d.hyperParameterTuningJobStatusAsString() + (c == null ? "" : " (" + c.completed() + " completed, "
+                    + c.inProgress() + " running, " + c.nonRetryableError() + " failed)");
+            if (!state.equals(last)) {
+                say("train: SageMaker tuning job %s: %s", name, state);
+                last = state;
+            }
+            String s = d.hyperParameterTuningJobStatusAsString();
+            if ("Completed".equals(s) || "Failed".equals(s) || "Stopped".equals(s)) {
+                return d;
+            }
+            try {
+                Thread.sleep(poll.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw JobException.retryable("interrupted while waiting for SageMaker tuning job " + name + " (a retry re-attaches)", e);
+            }
+            poll = poll.multipliedBy(2).compareTo(maxPoll) > 0 ? maxPoll : poll.multipliedBy(2);
+        }
+    }
+
     /** The model package group of a model: its name with hyphens. */
     static String groupName(String model) {
         return model.replace('_', '-');

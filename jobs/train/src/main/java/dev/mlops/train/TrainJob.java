@@ -105,10 +105,6 @@ public final class TrainJob implements BatchJob {
                 throw JobException.usage("--backend sagemaker needs sagemaker.role_arn (MLOPS_SAGEMAKER_ROLE_ARN): the training job's execution role");
             }
             SageMakerTrainer.s3(platform.lake().root());
-            if (tune) {
-                throw JobException.usage("--tune runs locally for now: SageMaker hyperparameter tuning jobs are not built yet (issue 5); "
-                        + "tune with --backend local, then train on SageMaker with the winning --param values");
-            }
         }
         if (spec.spec().training() == null) {
             throw JobException.usage("model '" + spec.model() + "' has no training section in " + spec.file());
@@ -244,6 +240,69 @@ public final class TrainJob implements BatchJob {
 
     static final String SAGEMAKER_ATTEMPT = "train.sagemaker.attempt";
 
+    private Map<String, String> tags(long instance) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put("mlops:model", spec.model());
+        tags.put("mlops:date", date.toString());
+        tags.put("mlops:run", Long.toString(instance));
+        tags.put("mlops:code-version", Versions.codeVersion());
+        return tags;
+    }
+
+    private String[] uploadSplits(SageMakerTrainer trainer, Prepared p, Path root) {
+        String label = model().label().name();
+        String train = trainer.uploadCsv(platform.spark().read().parquet(new Path(p.staged(), "train").toString()), p.features(), label,
+                new Path(root, "train"));
+        String validation = trainer.uploadCsv(platform.spark().read().parquet(new Path(p.staged(), "validation").toString()), p.features(),
+                label, new Path(root, "validation"));
+        return new String[] {train, validation};
+    }
+
+    /** Bayesian tuning on SageMaker; the best training job's model is the version's. Same exactly-once rule as training. */
+    private RepeatStatus tuneOnSageMaker(JobExecution e, Prepared p, SageMakerTrainer trainer, int attempt) {
+        long instance = e.getJobInstance().getInstanceId();
+        String name = SageMakerTrainer.tuningJobName(spec.model(), date, instance, attempt);
+        var existing = trainer.describeTuning(name);
+        if (existing.isPresent() && List.of("Failed", "Stopped").contains(existing.get().hyperParameterTuningJobStatusAsString())) {
+            attempt++;
+            name = SageMakerTrainer.tuningJobName(spec.model(), date, instance, attempt);
+            existing = trainer.describeTuning(name);
+        }
+        e.getExecutionContext().putInt(SAGEMAKER_ATTEMPT, attempt);
+        platform.batch().jobRepository().updateExecutionContext(e);
+        Map<String, Object> hp = hyperparameters();
+        if (existing.isEmpty()) {
+            Path root = lake().path("sagemaker", spec.model(), name);
+            String[] uris = uploadSplits(trainer, p, root);
+            trainer.createTuning(name, model().training().sagemaker(), hp, model().training().tuning(), uris[0], uris[1], root, tags(instance));
+        } else {
+            say("train: re-attaching to SageMaker tuning job %s (%s)", name, existing.get().hyperParameterTuningJobStatusAsString());
+        }
+        var done = trainer.awaitTuning(name);
+        if (!"Completed".equals(done.hyperParameterTuningJobStatusAsString()) || done.bestTrainingJob() == null) {
+            throw JobException.retryable("SageMaker tuning job " + name + " " + done.hyperParameterTuningJobStatusAsString().toLowerCase(Locale.ROOT)
+                    + (done.failureReason() == null ? "" : ": " + done.failureReason()) + " (a retry submits attempt " + (attempt + 1) + ")", null);
+        }
+        var best = done.bestTrainingJob();
+        String tuningName = name;
+        var job = trainer.describe(best.trainingJobName()).orElseThrow(() -> JobException.retryable("best training job "
+                + best.trainingJobName() + " of " + tuningName + " not found", null));
+        byte[] bytes = trainer.model(job.modelArtifacts().s3ModelArtifacts());
+        Path file = new Path(new Path(staging(e), "model"), MODEL_FILE);
+        write(file, bytes);
+        Map<String, Object> used = new LinkedHashMap<>(hp);
+        if (best.tunedHyperParameters() != null) {
+            best.tunedHyperParameters().forEach((k, v) -> used.put(k, v));
+        }
+        String metric = String.valueOf(hp.getOrDefault("eval_metric", LocalXgboost.defaultMetric(String.valueOf(hp.get("objective")))));
+        double score = best.finalHyperParameterTuningJobObjectiveMetric() == null ? Double.NaN
+                : best.finalHyperParameterTuningJobObjectiveMetric().value();
+        say("train: best of tuning job %s: %s (validation:%s %.5f)", name, best.trainingJobName(), metric, score);
+        save(e, TRAINED, new Trained(file.toString(), used, LocalXgboost.bestIteration(bytes), score, metric, List.of(),
+                "sagemaker:" + name + "/" + best.trainingJobName()));
+        return RepeatStatus.FINISHED;
+    }
+
     private RepeatStatus trainOnSageMaker(JobExecution e, Prepared p) {
         long instance = e.getJobInstance().getInstanceId();
         var sm = model().training().sagemaker();
@@ -252,6 +311,9 @@ public final class TrainJob implements BatchJob {
             SageMakerTrainer trainer = new SageMakerTrainer(client, platform.spark(), lake(), platform.config().sagemakerRoleArn().orElseThrow(),
                     platform.config().awsRegion().orElse("us-east-1"), sagemaker.firstPoll(), sagemaker.maxPoll(), progress);
             int attempt = e.getExecutionContext().containsKey(SAGEMAKER_ATTEMPT) ? e.getExecutionContext().getInt(SAGEMAKER_ATTEMPT) : 1;
+            if (tune) {
+                return tuneOnSageMaker(e, p, trainer, attempt);
+            }
             String name = SageMakerTrainer.jobName(spec.model(), date, instance, attempt);
             var existing = trainer.describe(name);
             if (existing.isPresent() && (existing.get().trainingJobStatus() == software.amazon.awssdk.services.sagemaker.model.TrainingJobStatus.FAILED
@@ -266,17 +328,8 @@ public final class TrainJob implements BatchJob {
             Map<String, Object> hp = hyperparameters();
             if (existing.isEmpty()) {
                 Path root = lake().path("sagemaker", spec.model(), name);
-                String label = model().label().name();
-                String train = trainer.uploadCsv(platform.spark().read().parquet(new Path(p.staged(), "train").toString()), p.features(), label,
-                        new Path(root, "train"));
-                String validation = trainer.uploadCsv(platform.spark().read().parquet(new Path(p.staged(), "validation").toString()), p.features(),
-                        label, new Path(root, "validation"));
-                Map<String, String> tags = new LinkedHashMap<>();
-                tags.put("mlops:model", spec.model());
-                tags.put("mlops:date", date.toString());
-                tags.put("mlops:run", Long.toString(instance));
-                tags.put("mlops:code-version", Versions.codeVersion());
-                trainer.create(name, sm, hp, train, validation, root, tags);
+                String[] uris = uploadSplits(trainer, p, root);
+                trainer.create(name, sm, hp, uris[0], uris[1], root, tags(instance));
             } else {
                 say("train: re-attaching to SageMaker training job %s (%s)", name, existing.get().trainingJobStatusAsString());
             }

@@ -116,13 +116,40 @@ class SageMakerTrainTest {
         }
     }
 
-    static TestEnvironment.Output train(Supplier<SageMakerClient> clients, String date) {
+    static TestEnvironment.Output train(Supplier<SageMakerClient> clients, String date, String... more) {
         TrainCommand cmd = new TrainCommand();
         cmd.polling(Duration.ofMillis(10), Duration.ofMillis(50));
         if (clients != null) {
             cmd.sageMakerClients(clients);
         }
-        return TestEnvironment.execute(Cli.commandLine(cmd, c -> tp.platform()), "--model", "tt", "--date", date, "--backend", "sagemaker");
+        List<String> args = new ArrayList<>(List.of("--model", "tt", "--date", date, "--backend", "sagemaker"));
+        args.addAll(List.of(more));
+        return TestEnvironment.execute(Cli.commandLine(cmd, c -> tp.platform()), args.toArray(String[]::new));
+    }
+
+    @Test
+    void tunesWithABayesianTuningJobAndKeepsTheBestTrainingJobsModel() {
+        String date = TrainJobTest.LAST.minusDays(3).toString();
+        TestEnvironment.Output o = train(null, date, "--tune");
+        assertThat(o.code()).as(o.out() + o.err()).isZero();
+        var tunings = sagemaker.calls("CreateHyperParameterTuningJob");
+        assertThat(tunings).hasSize(1);
+        JsonNode t = tunings.get(0).body();
+        assertThat(t.path("HyperParameterTuningJobName").asText().length()).isLessThanOrEqualTo(32);
+        JsonNode config = t.path("HyperParameterTuningJobConfig");
+        assertThat(config.path("Strategy").asText()).isEqualTo("Bayesian");
+        assertThat(config.path("HyperParameterTuningJobObjective").path("Type").asText()).isEqualTo("Minimize");
+        assertThat(config.path("HyperParameterTuningJobObjective").path("MetricName").asText()).isEqualTo("validation:rmse");
+        assertThat(config.path("ResourceLimits").path("MaxNumberOfTrainingJobs").asInt()).isEqualTo(3);
+        assertThat(config.path("ParameterRanges").path("IntegerParameterRanges").get(0).path("Name").asText()).isEqualTo("max_depth");
+        assertThat(config.path("ParameterRanges").path("ContinuousParameterRanges").get(0).path("Name").asText()).isEqualTo("eta");
+        // tuned parameters are not also fixed
+        assertThat(t.path("TrainingJobDefinition").path("StaticHyperParameters").has("eta")).isFalse();
+        assertThat(t.path("TrainingJobDefinition").path("StaticHyperParameters").path("num_round").asText()).isEqualTo("60");
+        assertThat(o.err()).contains("best of tuning job " + t.path("HyperParameterTuningJobName").asText());
+        Registry.Version v = new Registry(tp.platform().metadata()).list("tt").stream()
+                .filter(x -> x.backendJob().startsWith("sagemaker:" + t.path("HyperParameterTuningJobName").asText())).findFirst().orElseThrow();
+        assertThat(v.hyperparameters()).containsKeys("eta", "max_depth");
     }
 
     static List<JsonNode> created(String namePrefix) {
