@@ -231,8 +231,7 @@ public final class TrainJob implements BatchJob {
         LocalXgboost.Trained t = LocalXgboost.train(train, validation, hp);
         Path file = new Path(new Path(staging(e), "model"), MODEL_FILE);
         write(file, t.model());
-        say("train %s %s: trained %d rounds (best iteration %d), validation %s %.5f", spec.model(), date, t.bestIteration() + 1, t.bestIteration(),
-                t.evalMetric(), t.validationScore());
+        say("train %s %s: trained, best iteration %d, validation %s %.5f", spec.model(), date, t.bestIteration(), t.evalMetric(), t.validationScore());
         save(e, TRAINED, new Trained(file.toString(), t.hyperparameters(), t.bestIteration(), t.validationScore(), t.evalMetric(), trials,
                 "local:" + spec.model() + "-" + date + "-" + e.getJobInstance().getInstanceId()));
         return RepeatStatus.FINISHED;
