@@ -29,7 +29,8 @@ help:
 	@echo "make test   - run all tests (embedded PostgreSQL and Spark start by themselves; no Docker)"
 	@echo "make demo   - generate last week's synthetic data and run ingest, validate, features, train locally under .mlops/"
 	@echo "make bench  - ingest vs a raw Spark CSV->Parquet conversion, validate vs one raw aggregation (BENCH_ROWS, default 10M),"
-	@echo "              features: point-in-time join vs DuckDB and pandas, online writes vs raw BatchWriteItem (BENCH_FEATURES_*)"
+	@echo "              features: point-in-time join vs DuckDB and pandas, online writes vs raw BatchWriteItem (BENCH_FEATURES_*),"
+	@echo "              train: XGBoost4J training vs Python XGBoost on the same data (BENCH_TRAIN_*)"
 	@echo "make images - build the job images with docker or podman (images/; needs a running engine)"
 	@echo "make clean  - remove build output, local state (.mlops/) and benchmark output"
 
@@ -63,13 +64,16 @@ demo: build
 	MLOPS_LOG_FORMAT=text ./mlops runs --limit 40 2>>$(MLOPS_HOME)/demo.log
 	@echo "== done: lake under $(MLOPS_HOME)/lake, results under $(MLOPS_HOME)/results, logs in $(MLOPS_HOME)/demo.log"
 
-# the benchmarks, each in its own JVM; figures in jobs/bench/target/results/{ingest,validate,features}.json.
-# The features bench's pandas peer runs on Debian's python3-pandas (/usr/bin/python3): installed here when
-# missing; if that fails the bench skips its pandas peer and says so
+# the benchmarks, each in its own JVM; figures in jobs/bench/target/results/{ingest,validate,features,train}.json.
+# The python peers (pandas for the features bench, xgboost for the train bench) run on Debian's packages
+# (/usr/bin/python3): installed here when missing; if that fails the bench skips that peer and says so
 bench:
 	@/usr/bin/python3 -c 'import pandas' 2>/dev/null || { echo "bench: installing python3-pandas (the pandas peer of the features bench)"; \
 	  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-pandas >/dev/null; } \
 	  || echo "bench: could not install python3-pandas: the features bench will skip its pandas peer"; }
+	@/usr/bin/python3 -c 'import xgboost' 2>/dev/null || { echo "bench: installing python3-xgboost (the python peer of the train bench)"; \
+	  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-xgboost >/dev/null; } \
+	  || echo "bench: could not install python3-xgboost: the train bench will skip its python peer"; }
 	$(MVN) -DskipTests install -pl jobs/bench -am
 	$(MVN) exec:exec -pl jobs/bench -Dexec.mainClass=dev.mlops.bench.AllBenches
 

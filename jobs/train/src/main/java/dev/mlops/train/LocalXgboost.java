@@ -40,26 +40,38 @@ public final class LocalXgboost {
         hp.put("eval_metric", metric);
         hp.putIfAbsent("seed", 0);
         hp.putIfAbsent("verbosity", 0);
+        // XGBoost4J prints every round's evaluation on stderr unless this is the string "false"
+        hp.putIfAbsent("verbose_eval", "false");
+        DMatrix dtrain = null;
+        DMatrix dvalid = null;
+        Booster b = null;
         try {
-            DMatrix dtrain = dmatrix(train);
-            DMatrix dvalid = dmatrix(validation);
+            dtrain = dmatrix(train);
+            dvalid = dmatrix(validation);
             Map<String, DMatrix> watches = new LinkedHashMap<>();
             watches.put("train", dtrain);
             watches.put("validation", dvalid);
             float[][] history = new float[watches.size()][rounds];
-            Booster b = XGBoost.train(dtrain, hp, rounds, watches, history, null, null, early);
+            b = XGBoost.train(dtrain, hp, rounds, watches, history, null, null, early);
             String best = b.getAttr("best_iteration");
             int bestIteration = best == null ? b.getNumBoostedRound() - 1 : Integer.parseInt(best);
+            // the validation score of the rounds the model predicts with (predict() stops at the best iteration)
             double score = history[1][Math.min(bestIteration, rounds - 1)];
             Map<String, Object> used = new LinkedHashMap<>(hyperparameters);
             used.put("eval_metric", metric);
-            byte[] bytes = b.toByteArray("json");
-            b.dispose();
-            dtrain.dispose();
-            dvalid.dispose();
-            return new Trained(bytes, used, bestIteration, score, metric);
+            return new Trained(b.toByteArray("json"), used, bestIteration, score, metric);
         } catch (XGBoostError e) {
             throw JobException.usage("XGBoost refused the hyperparameters " + hyperparameters + ": " + firstLine(e.getMessage()));
+        } finally {
+            if (b != null) {
+                b.dispose();
+            }
+            if (dtrain != null) {
+                dtrain.dispose();
+            }
+            if (dvalid != null) {
+                dvalid.dispose();
+            }
         }
     }
 
@@ -119,11 +131,18 @@ public final class LocalXgboost {
         }
     }
 
+    /**
+     * Predictions with the trees up to the booster's best iteration (early stopping keeps
+     * {@code early_stopping_rounds} more trees in the model; they are not used), as evaluation and
+     * scoring both do.
+     */
     public static float[] predict(byte[] model, Matrix m) {
+        Booster b = null;
         try {
-            Booster b = XGBoost.loadModel(new ByteArrayInputStream(model));
-            float[][] p = b.inplace_predict(m.values(), m.rows(), m.cols(), Float.NaN);
-            b.dispose();
+            b = XGBoost.loadModel(new ByteArrayInputStream(model));
+            String best = b.getAttr("best_iteration");
+            int[] range = best == null ? new int[] {0, 0} : new int[] {0, Integer.parseInt(best) + 1};
+            float[][] p = b.inplace_predict(m.values(), m.rows(), m.cols(), Float.NaN, range);
             float[] out = new float[m.rows()];
             for (int i = 0; i < out.length; i++) {
                 out[i] = p[i][0];
@@ -131,6 +150,10 @@ public final class LocalXgboost {
             return out;
         } catch (XGBoostError | java.io.IOException e) {
             throw JobException.retryable("XGBoost prediction failed: " + e.getMessage(), e);
+        } finally {
+            if (b != null) {
+                b.dispose();
+            }
         }
     }
 
