@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mlops.bench.IngestBench.BenchFailure;
 import dev.mlops.core.config.ConfigLoader;
 import dev.mlops.core.config.PlatformConfig;
-import dev.mlops.core.logging.Logs;
 import dev.mlops.core.spark.SparkSessions;
 import dev.mlops.features.DynamoDbLocal;
 import dev.mlops.features.OnlineStore;
@@ -42,7 +41,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -190,63 +188,20 @@ public final class FeaturesBench {
     }
 
     public static void main(String[] args) {
-        if (System.getProperty("mlops.log.format") == null && System.getenv("MLOPS_LOG_FORMAT") == null) {
-            System.setProperty("mlops.log.format", "text");
-        }
-        Logs.configure();
-        int code;
-        Path tmp = null;
-        AtomicBoolean cleaned = new AtomicBoolean();
-        try {
+        BenchMain.run("mlops-fbench-", tmp -> {
             Sizes sizes = new Sizes(size("labels", 1_000_000L, 100), size("rows", 10_000_000L, 100), size("entities", 100_000L, 10),
                     (int) size("sample", 1_000L, 1), (int) size("online.items", 20_000L, 100));
-            String python = setting("python", "/usr/bin/python3");
-            Path repo = IngestBench.findRepo();
-            tmp = Files.createTempDirectory("mlops-fbench-");
-            Path toClean = tmp;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                if (cleaned.compareAndSet(false, true)) {
-                    IngestBench.deleteTree(toClean);
-                }
-            }, "bench-cleanup"));
-            new FeaturesBench(sizes, repo, tmp, python).run();
-            code = 0;
-        } catch (BenchFailure e) {
-            System.err.println("bench FAILED: " + e.getMessage());
-            code = 1;
-        } catch (Exception e) {
-            System.err.println("bench FAILED: " + e);
-            e.printStackTrace();
-            code = 1;
-        } finally {
-            if (tmp != null && cleaned.compareAndSet(false, true)) {
-                IngestBench.deleteTree(tmp);
-            }
-        }
-        // Spark and DynamoDB Local leave non-daemon threads behind; end the JVM with the verdict
-        System.exit(code);
+            new FeaturesBench(sizes, IngestBench.findRepo(), tmp, setting("python", "/usr/bin/python3")).run();
+        });
     }
 
     /** System property bench.features.NAME, else env BENCH_FEATURES_NAME, else the default. */
     static String setting(String name, String dflt) {
-        String v = System.getProperty("bench.features." + name);
-        if (v == null || v.isBlank()) {
-            v = System.getenv("BENCH_FEATURES_" + name.toUpperCase(Locale.ROOT).replace('.', '_'));
-        }
-        return v == null || v.isBlank() ? dflt : v.trim();
+        return BenchMain.setting("features", name, dflt);
     }
 
     static long size(String name, long dflt, long min) {
-        String v = setting(name, Long.toString(dflt));
-        try {
-            long n = Long.parseLong(v.replace("_", "").replace(",", ""));
-            if (n < min) {
-                throw new BenchFailure("bench.features." + name + " must be at least " + min + ", got " + v);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new BenchFailure("bench.features." + name + " must be a number, got '" + v + "'");
-        }
+        return BenchMain.size("features", name, dflt, min, Long.MAX_VALUE);
     }
 
     private void run() throws Exception {

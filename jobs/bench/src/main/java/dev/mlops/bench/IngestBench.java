@@ -10,7 +10,6 @@ import dev.mlops.core.config.ConfigLoader;
 import dev.mlops.core.config.PlatformConfig;
 import dev.mlops.core.db.Databases;
 import dev.mlops.core.db.LocalPostgres;
-import dev.mlops.core.logging.Logs;
 import dev.mlops.core.result.JobResult;
 import dev.mlops.core.spark.SparkSessions;
 import dev.mlops.core.spec.ColumnSpec;
@@ -32,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
@@ -74,39 +72,10 @@ public final class IngestBench {
     }
 
     public static void main(String[] args) {
-        if (System.getProperty("mlops.log.format") == null && System.getenv("MLOPS_LOG_FORMAT") == null) {
-            System.setProperty("mlops.log.format", "text");
-        }
-        Logs.configure();
-        int code;
-        Path tmp = null;
-        AtomicBoolean cleaned = new AtomicBoolean();
-        try {
+        BenchMain.run("mlops-bench-", tmp -> {
             long rows = rowsFromEnv();
-            Path repo = findRepo();
-            tmp = Files.createTempDirectory("mlops-bench-");
-            Path toClean = tmp;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                if (cleaned.compareAndSet(false, true)) {
-                    deleteTree(toClean);
-                }
-            }, "bench-cleanup"));
-            new IngestBench(rows, repo, tmp).run();
-            code = 0;
-        } catch (BenchFailure e) {
-            System.err.println("bench FAILED: " + e.getMessage());
-            code = 1;
-        } catch (Exception e) {
-            System.err.println("bench FAILED: " + e);
-            e.printStackTrace();
-            code = 1;
-        } finally {
-            if (tmp != null && cleaned.compareAndSet(false, true)) {
-                deleteTree(tmp);
-            }
-        }
-        // Spark and Hikari leave non-daemon threads behind; end the JVM with the verdict
-        System.exit(code);
+            new IngestBench(rows, findRepo(), tmp).run();
+        });
     }
 
     /** A benchmark run that did not do what it must (the ingest failed or lost rows). */

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mlops.bench.IngestBench.BenchFailure;
-import dev.mlops.core.logging.Logs;
 import dev.mlops.train.LocalXgboost;
 import dev.mlops.train.Matrix;
 import java.io.ByteArrayInputStream;
@@ -29,7 +28,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoost;
@@ -109,63 +107,21 @@ public final class TrainBench {
     }
 
     public static void main(String[] args) {
-        if (System.getProperty("mlops.log.format") == null && System.getenv("MLOPS_LOG_FORMAT") == null) {
-            System.setProperty("mlops.log.format", "text");
-        }
-        Logs.configure();
-        int code;
-        Path tmp = null;
-        AtomicBoolean cleaned = new AtomicBoolean();
-        try {
+        BenchMain.run("mlops-tbench-", tmp -> {
             int cores = Runtime.getRuntime().availableProcessors();
             Sizes sizes = new Sizes((int) size("rows", 1_000_000L, 1_000, Integer.MAX_VALUE / 64), (int) size("features", 30L, 8, 1_000),
                     (int) size("rounds", 200L, 1, 100_000), (int) size("repeats", 3L, 1, 100), (int) size("threads", cores, 1, 1_024));
-            String python = setting("python", "/usr/bin/python3");
-            Path repo = IngestBench.findRepo();
-            tmp = Files.createTempDirectory("mlops-tbench-");
-            Path toClean = tmp;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                if (cleaned.compareAndSet(false, true)) {
-                    IngestBench.deleteTree(toClean);
-                }
-            }, "bench-cleanup"));
-            new TrainBench(sizes, repo, tmp, python).run();
-            code = 0;
-        } catch (BenchFailure e) {
-            System.err.println("bench FAILED: " + e.getMessage());
-            code = 1;
-        } catch (Exception e) {
-            System.err.println("bench FAILED: " + e);
-            e.printStackTrace();
-            code = 1;
-        } finally {
-            if (tmp != null && cleaned.compareAndSet(false, true)) {
-                IngestBench.deleteTree(tmp);
-            }
-        }
-        System.exit(code);
+            new TrainBench(sizes, IngestBench.findRepo(), tmp, setting("python", "/usr/bin/python3")).run();
+        });
     }
 
     /** System property bench.train.NAME, else env BENCH_TRAIN_NAME, else the default. */
     static String setting(String name, String dflt) {
-        String v = System.getProperty("bench.train." + name);
-        if (v == null || v.isBlank()) {
-            v = System.getenv("BENCH_TRAIN_" + name.toUpperCase(Locale.ROOT).replace('.', '_'));
-        }
-        return v == null || v.isBlank() ? dflt : v.trim();
+        return BenchMain.setting("train", name, dflt);
     }
 
     static long size(String name, long dflt, long min, long max) {
-        String v = setting(name, Long.toString(dflt));
-        try {
-            long n = Long.parseLong(v.replace("_", "").replace(",", ""));
-            if (n < min || n > max) {
-                throw new BenchFailure("bench.train." + name + " must be between " + min + " and " + max + ", got " + v);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new BenchFailure("bench.train." + name + " must be a number, got '" + v + "'");
-        }
+        return BenchMain.size("train", name, dflt, min, max);
     }
 
     /** The booster parameters both sides get (python also gets eval_metric and verbosity, which LocalXgboost adds). */

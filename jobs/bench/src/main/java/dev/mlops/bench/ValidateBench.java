@@ -29,7 +29,6 @@ import dev.mlops.core.config.ConfigLoader;
 import dev.mlops.core.config.PlatformConfig;
 import dev.mlops.core.db.Databases;
 import dev.mlops.core.db.LocalPostgres;
-import dev.mlops.core.logging.Logs;
 import dev.mlops.core.result.JobResult;
 import dev.mlops.core.spark.SparkSessions;
 import dev.mlops.core.spec.CheckKind;
@@ -55,7 +54,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Column;
@@ -133,39 +131,10 @@ public final class ValidateBench {
     }
 
     public static void main(String[] args) {
-        if (System.getProperty("mlops.log.format") == null && System.getenv("MLOPS_LOG_FORMAT") == null) {
-            System.setProperty("mlops.log.format", "text");
-        }
-        Logs.configure();
-        int code;
-        Path tmp = null;
-        AtomicBoolean cleaned = new AtomicBoolean();
-        try {
+        BenchMain.run("mlops-vbench-", tmp -> {
             long rows = IngestBench.rowsFromEnv();
-            Path repo = IngestBench.findRepo();
-            tmp = Files.createTempDirectory("mlops-vbench-");
-            Path toClean = tmp;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                if (cleaned.compareAndSet(false, true)) {
-                    IngestBench.deleteTree(toClean);
-                }
-            }, "bench-cleanup"));
-            new ValidateBench(rows, repo, tmp).run();
-            code = 0;
-        } catch (BenchFailure e) {
-            System.err.println("bench FAILED: " + e.getMessage());
-            code = 1;
-        } catch (Exception e) {
-            System.err.println("bench FAILED: " + e);
-            e.printStackTrace();
-            code = 1;
-        } finally {
-            if (tmp != null && cleaned.compareAndSet(false, true)) {
-                IngestBench.deleteTree(tmp);
-            }
-        }
-        // Spark and Hikari leave non-daemon threads behind; end the JVM with the verdict
-        System.exit(code);
+            new ValidateBench(rows, IngestBench.findRepo(), tmp).run();
+        });
     }
 
     /** Copies trip_risk.yaml into {@code specsDir} with trips' checks extended and its anomaly checks removed. */

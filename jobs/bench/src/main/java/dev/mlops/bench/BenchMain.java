@@ -1,0 +1,81 @@
+package dev.mlops.bench;
+
+import dev.mlops.core.logging.Logs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import dev.mlops.bench.IngestBench.BenchFailure;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * What every benchmark's {@code main} does around its work: text logs, a scratch directory that
+ * is deleted however the JVM ends, exit 1 with the reason on failure, and an explicit exit (Spark,
+ * Hikari and DynamoDB Local leave non-daemon threads behind).
+ */
+final class BenchMain {
+    private BenchMain() {
+    }
+
+    /** The work of a benchmark, given its scratch directory. */
+    interface Body {
+        void run(Path tmp) throws Exception;
+    }
+
+    static void run(String tmpPrefix, Body body) {
+        if (System.getProperty("mlops.log.format") == null && System.getenv("MLOPS_LOG_FORMAT") == null) {
+            System.setProperty("mlops.log.format", "text");
+        }
+        Logs.configure();
+        int code;
+        Path tmp = null;
+        AtomicBoolean cleaned = new AtomicBoolean();
+        try {
+            tmp = Files.createTempDirectory(tmpPrefix);
+            Path toClean = tmp;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (cleaned.compareAndSet(false, true)) {
+                    IngestBench.deleteTree(toClean);
+                }
+            }, "bench-cleanup"));
+            body.run(tmp);
+            code = 0;
+        } catch (BenchFailure e) {
+            System.err.println("bench FAILED: " + e.getMessage());
+            code = 1;
+        } catch (Exception e) {
+            System.err.println("bench FAILED: " + e);
+            e.printStackTrace();
+            code = 1;
+        } finally {
+            if (tmp != null && cleaned.compareAndSet(false, true)) {
+                IngestBench.deleteTree(tmp);
+            }
+        }
+        System.exit(code);
+    }
+
+    /** System property {@code bench.<prefix>.NAME}, else env {@code BENCH_<PREFIX>_NAME}, else the default. */
+    static String setting(String prefix, String name, String dflt) {
+        String v = System.getProperty("bench." + prefix + "." + name);
+        if (v == null || v.isBlank()) {
+            v = System.getenv("BENCH_" + prefix.toUpperCase(Locale.ROOT) + "_" + name.toUpperCase(Locale.ROOT).replace('.', '_'));
+        }
+        return v == null || v.isBlank() ? dflt : v.trim();
+    }
+
+    /** A whole-number setting within [min, max] (digits may be grouped with _ or ,). */
+    static long size(String prefix, String name, long dflt, long min, long max) {
+        String v = setting(prefix, name, Long.toString(dflt));
+        String key = "bench." + prefix + "." + name;
+        try {
+            long n = Long.parseLong(v.replace("_", "").replace(",", ""));
+            if (n < min || n > max) {
+                throw new BenchFailure(max == Long.MAX_VALUE ? key + " must be at least " + min + ", got " + v
+                        : key + " must be between " + min + " and " + max + ", got " + v);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new BenchFailure(key + " must be a number, got '" + v + "'");
+        }
+    }
+}
