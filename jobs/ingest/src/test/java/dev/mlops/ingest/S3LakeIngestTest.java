@@ -11,21 +11,16 @@ import dev.mlops.datagen.DataGenerator;
 import dev.mlops.datagen.GenerationReport;
 import dev.mlops.datagen.GeneratorOptions;
 import dev.mlops.datagen.ModelKind;
-import java.net.URI;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -40,23 +35,14 @@ class S3LakeIngestTest {
     @BeforeAll
     static void startS3() throws Exception {
         s3 = S3MockServer.start();
-        Configuration hadoop = TestEnvironment.spark().sparkContext().hadoopConfiguration();
-        hadoop.set("fs.s3a.endpoint", s3.endpoint());
-        hadoop.set("fs.s3a.endpoint.region", "us-east-1");
-        hadoop.set("fs.s3a.path.style.access", "true");
-        hadoop.set("fs.s3a.connection.ssl.enabled", "false");
-        hadoop.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-        hadoop.set("fs.s3a.access.key", "test");
-        hadoop.set("fs.s3a.secret.key", "test");
-        hadoop.set("fs.s3a.impl.disable.cache", "true");
+        s3.configure(TestEnvironment.spark().sparkContext().hadoopConfiguration());
         try (S3Client client = client()) {
             client.createBucket(b -> b.bucket("lake"));
         }
     }
 
     static S3Client client() {
-        return S3Client.builder().endpointOverride(URI.create(s3.endpoint())).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build();
+        return s3.client();
     }
 
     @AfterAll

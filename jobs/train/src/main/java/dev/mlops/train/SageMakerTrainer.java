@@ -120,15 +120,48 @@ final class SageMakerTrainer {
 
     /** The current state of a job, or empty when SageMaker does not know it. */
     Optional<DescribeTrainingJobResponse> describe(String name) {
+        return lookUp("DescribeTrainingJob " + name, () -> client.describeTrainingJob(b -> b.trainingJobName(name)));
+    }
+
+    /** A Describe call's answer, or empty when SageMaker says the resource does not exist. */
+    private static <T> Optional<T> lookUp(String what, java.util.function.Supplier<T> call) {
         try {
-            return Optional.of(client.describeTrainingJob(b -> b.trainingJobName(name)));
+            return Optional.of(call.get());
         } catch (SageMakerException e) {
             String code = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
             String msg = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-            if ("ValidationException".equals(code) && (msg.contains("not found") || msg.contains("does not exist"))) {
+            if (("ValidationException".equals(code) || "ResourceNotFound".equals(code)) && (msg.contains("not found") || msg.contains("does not exist"))) {
                 return Optional.empty();
             }
-            throw error("DescribeTrainingJob " + name, e);
+            throw error(what, e);
+        }
+    }
+
+    /**
+     * Polls {@code describe} with exponential backoff until {@code finished}, printing each new
+     * {@code state}; a job that disappears is a retryable failure.
+     */
+    private <T> T poll(String what, java.util.function.Supplier<Optional<T>> describe, java.util.function.Function<T, String> state,
+                       java.util.function.Predicate<T> finished) {
+        Duration wait = firstPoll;
+        String last = "";
+        while (true) {
+            T d = describe.get().orElseThrow(() -> JobException.retryable("SageMaker lost " + what, null));
+            String now = state.apply(d);
+            if (!now.equals(last)) {
+                say("train: SageMaker %s: %s", what, now);
+                last = now;
+            }
+            if (finished.test(d)) {
+                return d;
+            }
+            try {
+                Thread.sleep(wait.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw JobException.retryable("interrupted while waiting for SageMaker " + what + " (it keeps running; a retry re-attaches)", e);
+            }
+            wait = wait.multipliedBy(2).compareTo(maxPoll) > 0 ? maxPoll : wait.multipliedBy(2);
         }
     }
 
@@ -206,27 +239,10 @@ final class SageMakerTrainer {
 
     /** Waits for the job with backoff, printing status changes; returns the final description. */
     DescribeTrainingJobResponse await(String name) {
-        Duration poll = firstPoll;
-        String last = "";
-        while (true) {
-            DescribeTrainingJobResponse d = describe(name).orElseThrow(() -> JobException.retryable("SageMaker lost training job " + name, null));
-            String state = d.trainingJobStatusAsString() + " / " + d.secondaryStatusAsString();
-            if (!state.equals(last)) {
-                say("train: SageMaker training job %s: %s", name, state);
-                last = state;
-            }
-            TrainingJobStatus s = d.trainingJobStatus();
-            if (s == TrainingJobStatus.COMPLETED || s == TrainingJobStatus.FAILED || s == TrainingJobStatus.STOPPED) {
-                return d;
-            }
-            try {
-                Thread.sleep(poll.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw JobException.retryable("interrupted while waiting for SageMaker training job " + name + " (it keeps running; a retry re-attaches)", e);
-            }
-            poll = poll.multipliedBy(2).compareTo(maxPoll) > 0 ? maxPoll : poll.multipliedBy(2);
-        }
+        return poll("training job " + name, () -> describe(name),
+                d -> d.trainingJobStatusAsString() + " / " + d.secondaryStatusAsString(),
+                d -> d.trainingJobStatus() == TrainingJobStatus.COMPLETED || d.trainingJobStatus() == TrainingJobStatus.FAILED
+                        || d.trainingJobStatus() == TrainingJobStatus.STOPPED);
     }
 
     /** A tuning job name: at most 32 characters (SageMaker's limit), unique per run and attempt. */
@@ -304,43 +320,16 @@ final class SageMakerTrainer {
 
     /** The state of a tuning job, or empty when SageMaker does not know it. */
     Optional<software.amazon.awssdk.services.sagemaker.model.DescribeHyperParameterTuningJobResponse> describeTuning(String name) {
-        try {
-            return Optional.of(client.describeHyperParameterTuningJob(b -> b.hyperParameterTuningJobName(name)));
-        } catch (SageMakerException e) {
-            String code = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
-            String msg = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-            if (("ValidationException".equals(code) || "ResourceNotFound".equals(code)) && (msg.contains("not found") || msg.contains("does not exist"))) {
-                return Optional.empty();
-            }
-            throw error("DescribeHyperParameterTuningJob " + name, e);
-        }
+        return lookUp("DescribeHyperParameterTuningJob " + name, () -> client.describeHyperParameterTuningJob(b -> b.hyperParameterTuningJobName(name)));
     }
 
     /** Waits for a tuning job with backoff, printing status changes and the trial counts. */
     software.amazon.awssdk.services.sagemaker.model.DescribeHyperParameterTuningJobResponse awaitTuning(String name) {
-        Duration poll = firstPoll;
-        String last = "";
-        while (true) {
-            var d = describeTuning(name).orElseThrow(() -> JobException.retryable("SageMaker lost tuning job " + name, null));
+        return poll("tuning job " + name, () -> describeTuning(name), d -> {
             var c = d.trainingJobStatusCounters();
-            String state = d.hyperParameterTuningJobStatusAsString() + (c == null ? "" : " (" + c.completed() + " completed, "
+            return d.hyperParameterTuningJobStatusAsString() + (c == null ? "" : " (" + c.completed() + " completed, "
                     + c.inProgress() + " running, " + c.nonRetryableError() + " failed)");
-            if (!state.equals(last)) {
-                say("train: SageMaker tuning job %s: %s", name, state);
-                last = state;
-            }
-            String s = d.hyperParameterTuningJobStatusAsString();
-            if ("Completed".equals(s) || "Failed".equals(s) || "Stopped".equals(s)) {
-                return d;
-            }
-            try {
-                Thread.sleep(poll.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw JobException.retryable("interrupted while waiting for SageMaker tuning job " + name + " (a retry re-attaches)", e);
-            }
-            poll = poll.multipliedBy(2).compareTo(maxPoll) > 0 ? maxPoll : poll.multipliedBy(2);
-        }
+        }, d -> List.of("Completed", "Failed", "Stopped").contains(d.hyperParameterTuningJobStatusAsString()));
     }
 
     /** The model package group of a model: its name with hyphens. */

@@ -239,6 +239,11 @@ public final class TrainJob implements BatchJob {
 
     static final String SAGEMAKER_ATTEMPT = "train.sagemaker.attempt";
 
+    private SageMakerTrainer trainer(software.amazon.awssdk.services.sagemaker.SageMakerClient client) {
+        return new SageMakerTrainer(client, platform.spark(), lake(), platform.config().sagemakerRoleArn().orElseThrow(),
+                platform.config().awsRegion().orElse("us-east-1"), sagemaker.firstPoll(), sagemaker.maxPoll(), progress);
+    }
+
     private Map<String, String> tags(long instance) {
         Map<String, String> tags = new LinkedHashMap<>();
         tags.put("mlops:model", spec.model());
@@ -307,8 +312,7 @@ public final class TrainJob implements BatchJob {
         var sm = model().training().sagemaker();
         var client = sagemaker.client().get();
         try {
-            SageMakerTrainer trainer = new SageMakerTrainer(client, platform.spark(), lake(), platform.config().sagemakerRoleArn().orElseThrow(),
-                    platform.config().awsRegion().orElse("us-east-1"), sagemaker.firstPoll(), sagemaker.maxPoll(), progress);
+            SageMakerTrainer trainer = trainer(client);
             int attempt = e.getExecutionContext().containsKey(SAGEMAKER_ATTEMPT) ? e.getExecutionContext().getInt(SAGEMAKER_ATTEMPT) : 1;
             if (tune) {
                 return tuneOnSageMaker(e, p, trainer, attempt);
@@ -560,8 +564,7 @@ public final class TrainJob implements BatchJob {
         if (backend == Backend.SAGEMAKER && !ctx.containsKey(MODEL_PACKAGE)) {
             var client = sagemaker.client().get();
             try {
-                SageMakerTrainer trainer = new SageMakerTrainer(client, platform.spark(), lake(), platform.config().sagemakerRoleArn().orElseThrow(),
-                        platform.config().awsRegion().orElse("us-east-1"), sagemaker.firstPoll(), sagemaker.maxPoll(), progress);
+                SageMakerTrainer trainer = trainer(client);
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put("mlops-version", Integer.toString(v.version()));
                 meta.put("mlops-data-date", date.toString());

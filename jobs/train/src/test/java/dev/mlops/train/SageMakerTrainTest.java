@@ -12,7 +12,6 @@ import dev.mlops.core.testing.TestEnvironment.TestPlatform;
 import dev.mlops.features.FeaturesCommand;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,16 +21,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 
@@ -48,22 +43,13 @@ class SageMakerTrainTest {
     static Path home;
 
     static S3Client s3Client() {
-        return S3Client.builder().endpointOverride(URI.create(s3.endpoint())).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build();
+        return s3.client();
     }
 
     @BeforeAll
     static void setUp() throws Exception {
         s3 = S3MockServer.start();
-        Configuration hadoop = TestEnvironment.spark().sparkContext().hadoopConfiguration();
-        hadoop.set("fs.s3a.endpoint", s3.endpoint());
-        hadoop.set("fs.s3a.endpoint.region", "us-east-1");
-        hadoop.set("fs.s3a.path.style.access", "true");
-        hadoop.set("fs.s3a.connection.ssl.enabled", "false");
-        hadoop.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-        hadoop.set("fs.s3a.access.key", "test");
-        hadoop.set("fs.s3a.secret.key", "test");
-        hadoop.set("fs.s3a.impl.disable.cache", "true");
+        s3.configure(TestEnvironment.spark().sparkContext().hadoopConfiguration());
         try (S3Client c = s3Client()) {
             c.createBucket(b -> b.bucket("lake"));
         }

@@ -66,6 +66,26 @@ public final class S3MockServer implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
+    /** Points Hadoop's S3A (s3:// and s3a:// lake paths) at this server, with its test credentials. */
+    public void configure(org.apache.hadoop.conf.Configuration hadoop) {
+        hadoop.set("fs.s3a.endpoint", endpoint());
+        hadoop.set("fs.s3a.endpoint.region", "us-east-1");
+        hadoop.set("fs.s3a.path.style.access", "true");
+        hadoop.set("fs.s3a.connection.ssl.enabled", "false");
+        hadoop.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+        hadoop.set("fs.s3a.access.key", "test");
+        hadoop.set("fs.s3a.secret.key", "test");
+        hadoop.set("fs.s3a.impl.disable.cache", "true");
+    }
+
+    /** An S3 client (SDK v2, path style) for this server. */
+    public software.amazon.awssdk.services.s3.S3Client client() {
+        return software.amazon.awssdk.services.s3.S3Client.builder().endpointOverride(URI.create(endpoint()))
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("test", "test"))).build();
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
