@@ -4,6 +4,8 @@ import dev.mlops.core.cli.Cli;
 import dev.mlops.features.FeaturesCommand;
 import dev.mlops.train.RegistryCommand;
 import dev.mlops.train.TrainCommand;
+import dev.mlops.transform.TransformCommand;
+import dev.mlops.shadow.ShadowCommand;
 import dev.mlops.ingest.IngestCommand;
 import dev.mlops.validate.ValidateCommand;
 import picocli.CommandLine.Command;
@@ -15,7 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "mlops", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = {"An MLOps batch platform: every step of a tabular model's life as a restartable, observable batch job.",
             "Runs locally on embedded defaults (state under $MLOPS_HOME, default ./.mlops) or against AWS (--env aws)."},
-        subcommands = {GenerateCommand.class, IngestCommand.class, ValidateCommand.class, FeaturesCommand.class, TrainCommand.class, RegistryCommand.class, RunsCommand.class, SpecCommand.class, ConfigCommand.class},
+        subcommands = {GenerateCommand.class, IngestCommand.class, ValidateCommand.class, FeaturesCommand.class, TrainCommand.class, RegistryCommand.class, TransformCommand.class, ShadowCommand.class, RunsCommand.class, SpecCommand.class, ConfigCommand.class},
         commandListHeading = "%nCommands:%n",
         footerHeading = "%nExit codes (every job):%n",
         footer = {"  0 done; 1 failed, retryable; 2 bad usage or config; 3 data contract or quality violation;",

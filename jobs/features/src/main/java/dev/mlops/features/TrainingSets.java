@@ -58,6 +58,86 @@ public final class TrainingSets {
             throw new JobException(dev.mlops.core.ExitCode.NOTHING_TO_DO,
                     "no validated " + eventsDataset(spec) + " partition between " + from + " and " + to + ": no label events");
         }
+        return attach(spec, events, from, to, inputs);
+    }
+
+    /**
+     * The label events of a date range without features: the keys, {@code event_ts}, the label and
+     * {@code dt}, as training forms them; null when the events' dataset has no partition in the range.
+     * The caller decides whether the labels are complete (their delay has passed).
+     */
+    public Dataset<Row> labelEvents(ModelSpec spec, LocalDate from, LocalDate to, List<String> inputs) {
+        LabelSpec label = spec.label();
+        if (label == null || label.kind() == null) {
+            throw JobException.usage("model '" + spec.model() + "' declares no label kind (label.kind: count or exists): cannot form label events");
+        }
+        return label.kind() == LabelSpec.Kind.COUNT ? countEvents(spec, from, to, inputs) : existsEvents(spec, from, to, inputs);
+    }
+
+    /**
+     * The scoring set of a date: the date's events without labels (count: every bucket of the date
+     * for each entity the date's features hold; exists: the events dataset's rows of the date) with
+     * every feature group attached point-in-time as of each event, exactly as in training. Exit 100
+     * when the date's events or a group's partition for the date are missing.
+     */
+    public Built scoring(ModelSpec spec, LocalDate date) {
+        LabelSpec label = spec.label();
+        if (label == null || label.kind() == null || spec.features().isEmpty()) {
+            throw JobException.usage("model '" + spec.model() + "' needs label.kind and feature groups to form scoring events");
+        }
+        List<String> inputs = new ArrayList<>();
+        Dataset<Row> events;
+        if (label.kind() == LabelSpec.Kind.COUNT) {
+            String group = spec.features().entrySet().stream().filter(e -> e.getValue().entity().equals(spec.entity())).map(java.util.Map.Entry::getKey)
+                    .findFirst().orElseThrow(() -> JobException.usage("model '" + spec.model() + "' has no feature group keyed by its entity '"
+                            + spec.entity() + "': nothing says which entities to score"));
+            Path p = lake.partition("features", group, date);
+            if (!lake.exists(p)) {
+                throw JobException.nothingToDo("no features/" + group + " partition for " + date + " to score; run `mlops features --model "
+                        + spec.model() + " --date " + date + "` first");
+            }
+            long g = label.granularity().value().toSeconds() * FeatureEngine.MICROS_PER_SECOND;
+            long day = date.toEpochDay() * 86_400L * FeatureEngine.MICROS_PER_SECOND;
+            List<Long> buckets = new ArrayList<>();
+            for (long b = day; b < day + 86_400L * FeatureEngine.MICROS_PER_SECOND; b += g) {
+                buckets.add(b);
+            }
+            events = spark.read().parquet(p.toString()).select(col(spec.entity())).filter(col(spec.entity()).isNotNull()).distinct()
+                    .crossJoin(spark.createDataset(buckets, org.apache.spark.sql.Encoders.LONG()).toDF("__b"))
+                    .select(col(spec.entity()), expr("timestamp_micros(__b)").alias(EVENT_TS), lit(date.toString()).alias(FeatureEngine.DT));
+        } else {
+            Dataset<Row> rows = read(label.events().dataset(), date, date, inputs);
+            if (rows == null) {
+                throw JobException.nothingToDo("no validated " + label.events().dataset() + " partition for " + date + ": no events to score");
+            }
+            List<Column> cols = new ArrayList<>();
+            eventKeys(spec, rows).forEach(c -> cols.add(col(c)));
+            cols.add(col(label.events().eventTime()).alias(EVENT_TS));
+            cols.add(col(FeatureEngine.DT));
+            events = rows.filter(col(spec.entity()).isNotNull().and(col(label.events().eventTime()).isNotNull())).select(cols.toArray(Column[]::new));
+        }
+        Built built = attach(spec, events, date, date, inputs);
+        if (!built.missingFeaturePartitions().isEmpty()) {
+            throw JobException.nothingToDo("feature partitions for " + date + " are missing; run `mlops features --model " + spec.model()
+                    + " --date " + date + "` first");
+        }
+        return built;
+    }
+
+    /** The key columns of an exists-kind event: the model's entity and every feature group's entity the events carry. */
+    private static Set<String> eventKeys(ModelSpec spec, Dataset<Row> events) {
+        Set<String> keep = new LinkedHashSet<>();
+        keep.add(spec.entity());
+        for (FeatureGroupSpec g : spec.features().values()) {
+            if (List.of(events.columns()).contains(g.entity())) {
+                keep.add(g.entity());
+            }
+        }
+        return keep;
+    }
+
+    /** The events with every feature group attached point-in-time. */
+    private Built attach(ModelSpec spec, Dataset<Row> events, LocalDate from, LocalDate to, List<String> inputs) {
         List<String> features = new ArrayList<>();
         List<LocalDate> missing = new ArrayList<>();
         Dataset<Row> out = events;
@@ -169,13 +249,7 @@ public final class TrainingSets {
         }
         long delayDays = FeatureEngine.ceilDays(label.delay().value());
         Dataset<Row> labels = read(label.dataset(), from, to.plusDays(delayDays + 1), inputs);
-        Set<String> keep = new LinkedHashSet<>();
-        keep.add(entity);
-        for (FeatureGroupSpec g : spec.features().values()) {
-            if (List.of(events.columns()).contains(g.entity())) {
-                keep.add(g.entity());
-            }
-        }
+        Set<String> keep = eventKeys(spec, events);
         List<Column> cols = new ArrayList<>();
         keep.forEach(c -> cols.add(col(c)));
         cols.add(col(label.events().eventTime()).alias(EVENT_TS));

@@ -58,7 +58,7 @@ import software.amazon.awssdk.services.sagemaker.model.TrainingJobStatus;
  * submit a new one. Waits with backoff, printing status changes; on completion the
  * {@code model.tar.gz} is read back so evaluation runs exactly as for a local model.
  */
-final class SageMakerTrainer {
+public final class SageMakerTrainer {
     /** Accounts hosting the built-in XGBoost image per region (SageMaker's ECR registry paths). */
     static final Map<String, String> XGBOOST_ACCOUNTS = Map.ofEntries(
             Map.entry("us-east-1", "683313688378"), Map.entry("us-east-2", "257758044811"),
@@ -89,7 +89,7 @@ final class SageMakerTrainer {
         this.progress = progress;
     }
 
-    static SageMakerClient client(Optional<URI> endpoint, String region, boolean staticTestCredentials) {
+    public static SageMakerClient client(Optional<URI> endpoint, String region, boolean staticTestCredentials) {
         SageMakerClientBuilder b = SageMakerClient.builder().region(Region.of(region))
                 .httpClientBuilder(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)));
         endpoint.ifPresent(b::endpointOverride);
@@ -108,6 +108,11 @@ final class SageMakerTrainer {
     }
 
     String image(TrainingSpec.SageMaker sm) {
+        return image(sm, region);
+    }
+
+    /** The spec's image, else the region's built-in XGBoost image of the spec's version. */
+    public static String image(TrainingSpec.SageMaker sm, String region) {
         if (sm.image() != null) {
             return sm.image();
         }
@@ -124,7 +129,7 @@ final class SageMakerTrainer {
     }
 
     /** A Describe call's answer, or empty when SageMaker says the resource does not exist. */
-    private static <T> Optional<T> lookUp(String what, java.util.function.Supplier<T> call) {
+    public static <T> Optional<T> lookUp(String what, java.util.function.Supplier<T> call) {
         try {
             return Optional.of(call.get());
         } catch (SageMakerException e) {
@@ -143,13 +148,27 @@ final class SageMakerTrainer {
      */
     private <T> T poll(String what, java.util.function.Supplier<Optional<T>> describe, java.util.function.Function<T, String> state,
                        java.util.function.Predicate<T> finished) {
-        Duration wait = firstPoll;
+        return poll("train", what, describe, state, finished, firstPoll, maxPoll, progress);
+    }
+
+    /**
+     * Polls {@code describe} with exponential backoff (from {@code first} up to {@code max}) until
+     * {@code finished}, printing each new {@code state} as "{@code job}: SageMaker what: state"; a
+     * job that disappears is a retryable failure.
+     */
+    public static <T> T poll(String job, String what, java.util.function.Supplier<Optional<T>> describe,
+                             java.util.function.Function<T, String> state, java.util.function.Predicate<T> finished, Duration first,
+                             Duration max, PrintWriter progress) {
+        Duration wait = first;
         String last = "";
         while (true) {
             T d = describe.get().orElseThrow(() -> JobException.retryable("SageMaker lost " + what, null));
             String now = state.apply(d);
             if (!now.equals(last)) {
-                say("train: SageMaker %s: %s", what, now);
+                if (progress != null) {
+                    progress.println(job + ": SageMaker " + what + ": " + now);
+                    progress.flush();
+                }
                 last = now;
             }
             if (finished.test(d)) {
@@ -161,11 +180,11 @@ final class SageMakerTrainer {
                 Thread.currentThread().interrupt();
                 throw JobException.retryable("interrupted while waiting for SageMaker " + what + " (it keeps running; a retry re-attaches)", e);
             }
-            wait = wait.multipliedBy(2).compareTo(maxPoll) > 0 ? maxPoll : wait.multipliedBy(2);
+            wait = wait.multipliedBy(2).compareTo(max) > 0 ? max : wait.multipliedBy(2);
         }
     }
 
-    static JobException error(String what, SageMakerException e) {
+    public static JobException error(String what, SageMakerException e) {
         String code = e.awsErrorDetails() == null ? String.valueOf(e.statusCode()) : e.awsErrorDetails().errorCode();
         if (e.isThrottlingException() || e.statusCode() >= 500) {
             return JobException.retryable(what + " failed (" + code + "): " + e.getMessage(), e);
@@ -184,7 +203,7 @@ final class SageMakerTrainer {
     }
 
     /** The s3:// form of a lake path (S3A's s3a:// is what Hadoop uses, s3:// is what SageMaker takes). */
-    static String s3(Path p) {
+    public static String s3(Path p) {
         String s = p.toString();
         if (s.startsWith("s3a://")) {
             return "s3://" + s.substring("s3a://".length());
@@ -371,6 +390,11 @@ final class SageMakerTrainer {
 
     /** Reads {@code xgboost-model} out of a SageMaker model.tar.gz. */
     byte[] model(String s3Uri) {
+        return readModel(lake, s3Uri);
+    }
+
+    /** The booster inside a {@code model.tar.gz} (an s3:// URI is read through the lake's s3a filesystem). */
+    public static byte[] readModel(Lake lake, String s3Uri) {
         Path p = new Path(s3Uri.startsWith("s3://") && lake.root().toString().startsWith("s3a://") ? "s3a://" + s3Uri.substring(5) : s3Uri);
         try (var in = lake.fs(p).open(p); TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(in))) {
             TarArchiveEntry e;

@@ -8,6 +8,7 @@ import dev.mlops.core.registry.Registry;
 import dev.mlops.core.testing.TestEnvironment;
 import dev.mlops.core.testing.TestEnvironment.TestPlatform;
 import dev.mlops.features.FeaturesCommand;
+import dev.mlops.train.testing.TinyDemand;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,46 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and the key), validated partitions written directly, features computed by the features job.
  */
 class TrainJobTest {
-    static final LocalDate D0 = LocalDate.of(2024, 4, 1);
-    static final int DAYS = 10;
-    static final LocalDate LAST = D0.plusDays(DAYS - 1);
-    static final StructType EV = new StructType().add("k", DataTypes.IntegerType).add("ts", DataTypes.TimestampType).add("v", DataTypes.DoubleType);
-    static final String SPEC = """
-            model: tt
-            task: regression
-            entity: k
-            label: {name: n, dataset: ev, event_time: ts, delay: 1d, kind: count, granularity: 1h}
-            datasets:
-              ev:
-                event_time: ts
-                source: {kind: files, format: csv, path: "ev/{date}"}
-                columns:
-                  - {name: k, type: int}
-                  - {name: ts, type: timestamp}
-                  - {name: v, type: double}
-            features:
-              activity:
-                entity: k
-                source: ev
-                granularity: 1h
-                dense: true
-                ttl: 2d
-                features:
-                  - {name: n_1h, agg: count, window: 1h}
-                  - {name: n_24h, agg: count, window: 24h}
-                  - {name: n_day_ago, agg: count, window: 1h, lag: 23h}
-                  - {name: mean_v_24h, agg: mean, expr: v, window: 24h}
-            training:
-              window: 6d
-              min_labelled_rows: 300
-              time_features: [hour_of_day]
-              hyperparameters: {objective: "reg:squarederror", eval_metric: rmse, num_round: 60, eta: 0.2, max_depth: 4, early_stopping_rounds: 10, seed: 7}
-              tuning: {trials: 3, ranges: {eta: [0.05, 0.3], max_depth: [2, 5]}}
-              baseline: n_day_ago
-              slices:
-                - {name: part_of_day, expr: "CASE WHEN hour(event_ts) < 12 THEN 'am' ELSE 'pm' END"}
-              deploy_thresholds: {r2: {min: 0.1}}
-            """;
+    static final LocalDate D0 = TinyDemand.D0;
+    static final LocalDate LAST = TinyDemand.LAST;
+    static final String SPEC = TinyDemand.SPEC;
 
     @TempDir
     static Path home;
@@ -89,36 +53,8 @@ class TrainJobTest {
         assertThat(f.code()).as(f.out() + f.err()).isZero();
     }
 
-    /** Ten days of events with a daily pattern, as validated partitions of the lake. */
     static void writeEvents(TestPlatform tp) {
-        Random rnd = new Random(1);
-        for (int day = 0; day < DAYS; day++) {
-            LocalDate d = D0.plusDays(day);
-            List<Row> rows = new ArrayList<>();
-            for (int k = 1; k <= 6; k++) {
-                for (int h = 0; h < 24; h++) {
-                    // demand peaks in the evening, bigger keys are busier
-                    double rate = k * (1 + 3 * Math.exp(-Math.pow(h - 18, 2) / 8.0));
-                    int n = poisson(rnd, rate);
-                    for (int i = 0; i < n; i++) {
-                        rows.add(RowFactory.create(k, Timestamp.valueOf(d.atTime(h, rnd.nextInt(60))), rnd.nextDouble() * 10));
-                    }
-                }
-            }
-            tp.platform().spark().createDataFrame(rows, EV).coalesce(1).write().mode("overwrite")
-                    .parquet(tp.platform().lake().partition("validated", "ev", d).toString());
-        }
-    }
-
-    static int poisson(Random r, double lambda) {
-        double l = Math.exp(-lambda);
-        int k = 0;
-        double p = 1;
-        do {
-            k++;
-            p *= r.nextDouble();
-        } while (p > l);
-        return k - 1;
+        TinyDemand.writeEvents(tp);
     }
 
     @AfterAll

@@ -13,8 +13,9 @@ import java.util.Map;
  */
 public record ModelSpec(String model, String description, String owner, Task task, String entity,
                         LabelSpec label, Map<String, DatasetSpec> datasets, Map<String, FeatureGroupSpec> features,
-                        TrainingSpec training) {
+                        TrainingSpec training, ShadowSpec shadow) {
     public ModelSpec {
+        shadow = shadow == null ? ShadowSpec.DEFAULT : shadow;
         SpecViolation.checkName(model, "model");
         check(task != null, "task", "expected one of [regression, binary_classification]");
         check(entity != null && !entity.isBlank(), "entity", "expected the entity key column, e.g. 'zone_id'");

@@ -63,11 +63,16 @@ public record TrainingSpec(SpecDuration window, Split split, Integer minLabelled
     /**
      * Resources of the SageMaker backend: instance type and count, volume, managed spot training
      * (with checkpoints) and its limits, and optionally the XGBoost image (default: the region's
-     * built-in XGBoost {@code version}).
+     * built-in XGBoost {@code version}); the batch transform's instance type and count.
      */
     public record SageMaker(String instanceType, Integer instanceCount, Integer volumeGb, SpecDuration maxRuntime, SpecDuration maxWait,
-                            Boolean spot, String image, String xgboostVersion) {
+                            Boolean spot, String image, String xgboostVersion, String transformInstanceType, Integer transformInstanceCount) {
         public SageMaker {
+            transformInstanceType = transformInstanceType == null ? "ml.m5.xlarge" : transformInstanceType;
+            check(transformInstanceType.startsWith("ml."), "transform_instance_type",
+                    "expected a SageMaker instance type like ml.m5.xlarge, got '" + transformInstanceType + "'");
+            transformInstanceCount = transformInstanceCount == null ? 1 : transformInstanceCount;
+            check(transformInstanceCount >= 1, "transform_instance_count", "expected at least 1");
             instanceType = instanceType == null ? "ml.m5.xlarge" : instanceType;
             check(instanceType.startsWith("ml."), "instance_type", "expected a SageMaker instance type like ml.m5.xlarge, got '" + instanceType + "'");
             instanceCount = instanceCount == null ? 1 : instanceCount;
@@ -112,7 +117,7 @@ public record TrainingSpec(SpecDuration window, Split split, Integer minLabelled
         slices = slices == null ? List.of() : List.copyOf(slices);
         deployThresholds = deployThresholds == null ? Map.of() : new LinkedHashMap<>(deployThresholds);
         timeFeatures = timeFeatures == null ? List.of() : List.copyOf(timeFeatures);
-        sagemaker = sagemaker == null ? new SageMaker(null, null, null, null, null, null, null, null) : sagemaker;
+        sagemaker = sagemaker == null ? new SageMaker(null, null, null, null, null, null, null, null, null, null) : sagemaker;
         for (int i = 0; i < timeFeatures.size(); i++) {
             check(TIME_FEATURES.contains(timeFeatures.get(i)), "time_features[" + i + "]", "expected one of " + TIME_FEATURES);
         }
