@@ -4,11 +4,15 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.mlops.core.json.Json;
 import java.util.List;
 
-/** What the validate step of one dataset produced, kept in the job context for publish, gate and restarts. */
+/**
+ * What the validate step of one dataset produced, kept in the job context for publish, gate and
+ * restarts. {@code inputManifestSha256}: SHA-256 of the raw partition's {@code _manifest.json} as
+ * it was when the step read it (null without a manifest), for the audit ledger.
+ */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record StagedValidation(String dataset, Status status, long rows, long passed, long quarantined,
                                List<CheckOutcome> outcomes, String stagedValidated, String stagedQuarantine,
-                               String stagedResults, String note) {
+                               String stagedResults, String note, String inputManifestSha256) {
     public enum Status { VALIDATED, NO_INPUT }
 
     public StagedValidation {

@@ -11,6 +11,9 @@ import static org.apache.spark.sql.functions.when;
 import dev.mlops.core.JobException;
 import dev.mlops.core.Platform;
 import dev.mlops.core.Versions;
+import dev.mlops.core.audit.Actor;
+import dev.mlops.core.audit.AuditEntry;
+import dev.mlops.core.audit.AuditLedger;
 import dev.mlops.core.batch.BatchJob;
 import dev.mlops.core.batch.JobRunner;
 import dev.mlops.core.batch.ResultParts;
@@ -24,9 +27,13 @@ import dev.mlops.core.spec.DatasetSpec;
 import dev.mlops.core.spec.LoadedSpec;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -56,7 +63,8 @@ import org.springframework.batch.repeat.RepeatStatus;
  * The validate job for one model and data date: {@code check:<dataset>} steps (one Deequ
  * verification per dataset partition, metric history, row-level quarantine, all staged), then
  * {@code publish} (dq_results, quarantine, and validated/ for datasets without error
- * failures), then {@code gate} (exit 3 listing every failed error-level check).
+ * failures), then {@code gate} (exit 3 listing every failed error-level check; its verdict goes
+ * to the audit ledger).
  *
  * <p>Downstream jobs read {@code validated/<dataset>/dt=<date>/}: the rows that passed.
  */
@@ -134,7 +142,7 @@ public final class ValidateJob implements BatchJob {
         StagedValidation staged;
         if (!lake.exists(raw)) {
             staged = new StagedValidation(dataset, StagedValidation.Status.NO_INPUT, 0, 0, 0, List.of(), null, null, null,
-                    "no raw partition " + raw);
+                    "no raw partition " + raw, null);
         } else {
             Path dir = new Path(stagingRoot(execution), dataset);
             lake.delete(dir);
@@ -210,7 +218,8 @@ public final class ValidateJob implements BatchJob {
         spark.createDataFrame(resultRows, RESULTS_SCHEMA).coalesce(1).write().mode("overwrite").parquet(resultsOut.toString());
         return new StagedValidation(dataset, StagedValidation.Status.VALIDATED, rows, rows - quarantined, quarantined,
                 outcomes, validatedOut.toString(), quarantineOut.toString(), resultsOut.toString(),
-                ds.checks().isEmpty() && ds.anomalies().isEmpty() ? "no checks declared: passed through" : null);
+                ds.checks().isEmpty() && ds.anomalies().isEmpty() ? "no checks declared: passed through" : null,
+                lake.readText(Manifest.pathIn(raw)).map(ValidateJob::sha256).orElse(null));
     }
 
     /** An empty partition: size checks decide; the others have nothing to judge and are reported as skipped. */
@@ -288,6 +297,9 @@ public final class ValidateJob implements BatchJob {
         List<StagedValidation> staged = staged(execution);
         List<String> errors = new ArrayList<>();
         staged.forEach(s -> s.errors().forEach(o -> errors.add(o.message())));
+        if (staged.stream().anyMatch(s -> s.status() == StagedValidation.Status.VALIDATED)) {
+            audit(execution, staged, errors);
+        }
         if (!errors.isEmpty()) {
             throw JobException.dataContract(errors.size() + " data check" + (errors.size() == 1 ? "" : "s") + " failed for "
                     + spec.model() + " " + date + ": " + String.join("; ", errors));
@@ -298,6 +310,56 @@ public final class ValidateJob implements BatchJob {
             execution.setExitStatus(noop);
         }
         return RepeatStatus.FINISHED;
+    }
+
+    /** The gate's verdict in the audit ledger: the failed checks as reasons, observed values, bounds and the input manifests as evidence. */
+    private void audit(JobExecution execution, List<StagedValidation> staged, List<String> errors) {
+        Map<String, Object> perDataset = new LinkedHashMap<>();
+        for (StagedValidation s : staged) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("status", s.status().name().toLowerCase(Locale.ROOT));
+            d.put("input", lake().partition("raw", s.dataset(), date).toString());
+            d.put("input_manifest_sha256", s.inputManifestSha256());
+            if (s.status() == StagedValidation.Status.VALIDATED) {
+                d.put("rows", s.rows());
+                d.put("passed_rows", s.passed());
+                d.put("quarantined", s.quarantined());
+                d.put("checks", s.outcomes().size());
+                d.put("checks_passed", s.outcomes().stream().filter(CheckOutcome::passed).count());
+                d.put("failed", s.errors().stream().map(ValidateJob::evidence).toList());
+                d.put("warnings", s.warnings().stream().map(ValidateJob::evidence).toList());
+            }
+            perDataset.put(s.dataset(), d);
+        }
+        Map<String, Object> evidence = new LinkedHashMap<>();
+        evidence.put("data_date", date);
+        evidence.put("scope", scope());
+        evidence.put("spec_hash", spec.hash());
+        evidence.put("job_instance_id", execution.getJobInstance().getInstanceId());
+        evidence.put("job_execution_id", execution.getId());
+        evidence.put("datasets", perDataset);
+        new AuditLedger(platform.metadata()).append(new AuditLedger.NewEntry(spec.model(), null, AuditEntry.VALIDATE, Actor.job(NAME),
+                errors.isEmpty() ? "pass" : "fail", errors, evidence));
+    }
+
+    private static Map<String, Object> evidence(CheckOutcome o) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("check", o.check());
+        m.put("kind", o.kind());
+        m.put("severity", o.severity().specName());
+        m.put("constraint", o.constraint());
+        m.put("metric", o.metric());
+        m.put("value", o.value());
+        m.put("message", o.message());
+        return m;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private List<StagedValidation> staged(JobExecution execution) {

@@ -2,7 +2,10 @@ package dev.mlops.validate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mlops.core.audit.AuditEntry;
+import dev.mlops.core.audit.AuditLedger;
 import dev.mlops.core.cli.Cli;
+import dev.mlops.core.lake.Manifest;
 import dev.mlops.core.result.JobResult;
 import dev.mlops.core.testing.TestEnvironment;
 import dev.mlops.core.testing.TestEnvironment.TestPlatform;
@@ -156,6 +159,15 @@ class ValidateJobTest {
         return tp.platform().spark().read().parquet(tp.platform().lake().path(segments).toString());
     }
 
+    private List<AuditEntry> audit(String model) {
+        return new AuditLedger(tp.metadata()).log(model);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> datasetEvidence(AuditEntry e, String dataset) {
+        return (Map<String, Object>) ((Map<String, Object>) e.evidence().get("datasets")).get(dataset);
+    }
+
     private JobResult result(String model, LocalDate date, String scope) throws Exception {
         String name = scope == null ? date + ".json" : date + "." + scope + ".json";
         return JobResult.fromJson(Files.readString(home.resolve("results/validate/" + model + "/" + name)));
@@ -207,6 +219,26 @@ class ValidateJobTest {
         assertThat(q.count()).isEqualTo(40);
         assertThat(q.filter("id IS NULL").first().<scala.collection.Seq<String>>getAs("_reasons").mkString(","))
                 .contains("check 'id_completeness' failed").contains("check 'v_min' failed").contains("check 'v_non_negative' failed");
+        // the verdict is in the audit ledger: failed checks as reasons, observed values and bounds as evidence
+        List<AuditEntry> ledger = audit("dq_test");
+        assertThat(ledger).hasSize(1);
+        AuditEntry gate = ledger.get(0);
+        assertThat(gate.action()).isEqualTo(AuditEntry.VALIDATE);
+        assertThat(gate.decision()).isEqualTo("fail");
+        assertThat(gate.actor()).isEqualTo("job:validate");
+        assertThat(gate.version()).isNull();
+        assertThat(gate.reasons()).hasSize(13).contains("t.v: max 2000.0 > 100.0 (v is a percentage)");
+        assertThat(gate.evidence()).containsEntry("data_date", D.toString()).containsEntry("scope", "t");
+        Map<String, Object> t = datasetEvidence(gate, "t");
+        assertThat(t).containsEntry("rows", java.math.BigInteger.valueOf(40)).containsEntry("input_manifest_sha256", null);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> failed = (List<Map<String, Object>>) t.get("failed");
+        assertThat(failed).hasSize(13).anySatisfy(f -> {
+            assertThat(f).containsEntry("check", "v_max").containsEntry("severity", "error").containsEntry("metric", "Maximum");
+            assertThat(((Number) f.get("value")).doubleValue()).isEqualTo(2000.0);
+            assertThat((String) f.get("constraint")).isNotBlank();
+        });
+        assertThat(new AuditLedger(tp.metadata()).verify().ok()).isTrue();
     }
 
     @Test
@@ -223,6 +255,10 @@ class ValidateJobTest {
         assertThat(read("validated", "s", "dt=" + D).count()).isEqualTo(60);
         JobResult r = result("dq_test", D, "s");
         assertThat(r.decisions()).anyMatch(d -> "pass".equals(d.get("decision")) && ((List<?>) d.get("warnings")).size() == 1);
+        AuditEntry gate = audit("dq_test").get(0);
+        assertThat(gate.decision()).isEqualTo("pass");
+        assertThat(gate.reasons()).isEmpty();
+        assertThat((List<?>) datasetEvidence(gate, "s").get("warnings")).hasSize(1);
         assertThat(Files.readString(home.resolve("results/validate/dq_test/" + D + ".s.prom")))
                 .contains("mlops_dq_metric{check=\"v_max\",data_date=\"2024-03-10\",dataset=\"s\"")
                 .contains("mlops_rows_rejected_total{data_date=\"2024-03-10\",dataset=\"s\"");
@@ -265,6 +301,7 @@ class ValidateJobTest {
     void aMissingPartitionIsNothingToDo() {
         assertThat(validate("--model", "dq_test", "--date", "2024-01-01", "--dataset", "t")).isEqualTo(100);
         assertThat(stdout).contains("nothing to do (exit 100)");
+        assertThat(audit("dq_test")).as("no input, no verdict").isEmpty();
     }
 
     @Test
@@ -285,6 +322,13 @@ class ValidateJobTest {
                 .contains("trips.avg_speed_kph: mean").contains("< 25.0 (km/h; a mean near 22 means the telematics report mph)");
         assertThat(result("trip_risk", d3, "trips").reasons())
                 .anyMatch(r -> r.startsWith("warning: trips.firmware:") && r.contains("outside [fw-1.4]"));
+        List<AuditEntry> ledger = audit("trip_risk");
+        assertThat(ledger).extracting(AuditEntry::decision).containsExactly("pass", "fail", "fail");
+        assertThat(ledger.get(1).reasons()).anyMatch(r -> r.startsWith("trips.max_speed_kph: max 412.0 > 250.0"));
+        // the evidence names the exact input: the hash of the raw partition's manifest (which lists the landing files' hashes)
+        String manifest = tp.platform().lake().readText(Manifest.pathIn(tp.platform().lake().partition("raw", "trips", d2))).orElseThrow();
+        assertThat(datasetEvidence(ledger.get(1), "trips")).containsEntry("input_manifest_sha256", java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(manifest.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
     }
 
     @Test

@@ -44,7 +44,8 @@ public final class Locks {
         }
     }
 
-    static long key(String name) {
+    /** The advisory lock key of a name (also for {@code pg_advisory_xact_lock}). */
+    public static long key(String name) {
         try {
             return ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(("lock|" + name).getBytes(StandardCharsets.UTF_8))).getLong();
         } catch (NoSuchAlgorithmException e) {

@@ -1,6 +1,9 @@
 package dev.mlops.core.registry;
 
 import dev.mlops.core.JobException;
+import dev.mlops.core.audit.Actor;
+import dev.mlops.core.audit.AuditEntry;
+import dev.mlops.core.audit.AuditLedger;
 import dev.mlops.core.json.Json;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,7 +21,8 @@ import javax.sql.DataSource;
 /**
  * The model registry in PostgreSQL: versions with SageMaker's approval statuses, aliases
  * ({@code production}, {@code candidate}, {@code previous}) and an append-only event history of
- * every transition with its actor and reason.
+ * every transition with its actor and reason. Registrations, status changes and alias moves are
+ * also appended to the audit ledger ({@link AuditLedger}) in the same transaction.
  */
 public final class Registry {
     public static final String PENDING = "PendingManualApproval";
@@ -29,9 +33,11 @@ public final class Registry {
     public static final String PREVIOUS = "previous";
 
     private final DataSource ds;
+    private final AuditLedger ledger;
 
     public Registry(DataSource ds) {
         this.ds = ds;
+        this.ledger = new AuditLedger(ds);
     }
 
     /** A registered version. */
@@ -95,8 +101,21 @@ public final class Registry {
                 ps.setLong(14, v.jobInstanceId());
                 ps.executeUpdate();
             }
-            event(c, v.model(), version, "register", actor, "trained on data up to " + v.dataDate(), null, PENDING,
-                    Map.of("artifact", v.artifactUri().replace("{version}", Integer.toString(version))));
+            String artifact = v.artifactUri().replace("{version}", Integer.toString(version));
+            String reason = "trained on data up to " + v.dataDate();
+            event(c, v.model(), version, "register", actor, reason, null, PENDING, Map.of("artifact", artifact));
+            Map<String, Object> evidence = new LinkedHashMap<>();
+            evidence.put("data_date", v.dataDate());
+            evidence.put("artifact_uri", artifact);
+            evidence.put("backend", v.backend());
+            evidence.put("backend_job", v.backendJob());
+            evidence.put("primary_metric", v.primaryMetric());
+            evidence.put("primary_value", v.primaryValue());
+            evidence.put("metrics", v.metrics());
+            evidence.put("hyperparameters", v.hyperparameters());
+            evidence.put("lineage", v.lineage());
+            evidence.put("job_instance_id", v.jobInstanceId());
+            audit(c, v.model(), version, AuditEntry.REGISTER, actor, PENDING, reason, evidence);
             return byInstance(c, v.model(), v.jobInstanceId()).orElseThrow();
         });
     }
@@ -121,8 +140,13 @@ public final class Registry {
                 ps.setInt(3, version);
                 ps.executeUpdate();
             }
-            event(c, model, version, APPROVED.equals(status) ? "approve" : REJECTED.equals(status) ? "reject" : "status", actor, reason,
-                    v.status(), status, null);
+            String action = APPROVED.equals(status) ? AuditEntry.APPROVE : REJECTED.equals(status) ? AuditEntry.REJECT : AuditEntry.STATUS;
+            event(c, model, version, action, actor, reason, v.status(), status, null);
+            Map<String, Object> evidence = new LinkedHashMap<>();
+            evidence.put("from_status", v.status());
+            evidence.put("primary_metric", v.primaryMetric());
+            evidence.put("primary_value", v.primaryValue());
+            audit(c, model, version, action, actor, status, reason, evidence);
             if (REJECTED.equals(status)) {
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM mlops_model_alias WHERE model = ? AND alias = ? AND version = ?")) {
                     ps.setString(1, model);
@@ -164,6 +188,17 @@ public final class Registry {
             }
             event(c, model, version, "alias:" + alias, actor, reason, null, null,
                     old.map(o -> Map.<String, Object>of("replaced", o)).orElse(Map.of()));
+            Map<String, Object> evidence = new LinkedHashMap<>();
+            evidence.put("alias", alias);
+            evidence.put("replaced", old.orElse(null));
+            get(c, model, version).ifPresent(v -> {
+                evidence.put("status", v.status());
+                evidence.put("primary_metric", v.primaryMetric());
+                evidence.put("primary_value", v.primaryValue());
+            });
+            String action = !PRODUCTION.equals(alias) ? AuditEntry.ALIAS
+                    : old.isPresent() && version < old.get() ? AuditEntry.ROLLBACK : AuditEntry.PROMOTE;
+            audit(c, model, version, action, actor, alias, reason, evidence);
             return null;
         });
     }
@@ -242,6 +277,12 @@ public final class Registry {
                 return rs.next() ? Optional.of(rs.getInt(1)) : Optional.empty();
             }
         }
+    }
+
+    private void audit(Connection c, String model, int version, String action, String actor, String decision, String reason,
+                       Map<String, ?> evidence) throws SQLException {
+        ledger.append(c, new AuditLedger.NewEntry(model, version, action, Actor.of(actor), decision,
+                reason == null ? List.of() : List.of(reason), evidence));
     }
 
     private static void event(Connection c, String model, int version, String action, String actor, String reason, String from, String to,

@@ -1,0 +1,119 @@
+package dev.mlops.core.audit;
+
+import dev.mlops.core.ExitCode;
+import dev.mlops.core.Platform;
+import dev.mlops.core.cli.Cli;
+import dev.mlops.core.cli.PlatformCommand;
+import java.io.PrintWriter;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code mlops audit}: the append-only, hash-chained ledger of every decision of the platform. */
+@Command(name = "audit", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        subcommands = {AuditCommand.Verify.class, AuditCommand.Log.class, AuditCommand.Export.class},
+        description = {"The audit ledger: every decision of the platform (validation gates, registrations, approvals,",
+            "promotions, rollbacks, verdicts, overrides) with time, actor, reasons and evidence, append-only and",
+            "hash-chained in PostgreSQL (audit_log), exported to the lake for Athena (audit/dt=<date>/)."})
+public final class AuditCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "missing command: expected one of " + spec.subcommands().keySet());
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Recompute every entry's hash and check each links to its predecessor; name the first broken entry.",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:the chain holds", "1:failed, retryable", "2:bad usage or config",
+                "3:the chain is broken: the first broken seq and whether an entry was edited, deleted or reordered"})
+    public static final class Verify extends PlatformCommand {
+        @Override
+        protected int run(Platform platform) {
+            AuditLedger.Report r = new AuditLedger(platform.metadata()).verify();
+            if (r.ok()) {
+                out().println("audit log: " + r.verified() + " entries, chain intact; head seq " + r.headSeq() + " hash " + r.headHash());
+                return ExitCode.OK.code();
+            }
+            out().println("audit log: chain broken at seq " + r.broken().seq() + " (" + r.broken().kind().name().toLowerCase(Locale.ROOT)
+                    + "); " + r.verified() + " entries before it verify, the last one seq " + r.headSeq() + " hash " + r.headHash());
+            err().println("mlops audit verify: chain broken at " + r.broken());
+            return ExitCode.DATA_CONTRACT.code();
+        }
+    }
+
+    @Command(name = "log", mixinStandardHelpOptions = true,
+            description = {"A model's decisions, oldest first. With --on: which version was in production at the end of",
+                "that day (UTC), the entry that put it there and that version's history up to then."},
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:done", "1:failed, retryable", "2:bad usage or config", "100:--on: no version was in production by then"})
+    public static final class Log extends PlatformCommand {
+        @Option(names = "--model", required = true, paramLabel = "MODEL")
+        String model;
+
+        @Option(names = "--on", paramLabel = "YYYY-MM-DD", description = "which version was in production on that date, and why")
+        LocalDate on;
+
+        @Override
+        protected int run(Platform platform) {
+            AuditLedger ledger = new AuditLedger(platform.metadata());
+            if (on == null) {
+                List<AuditEntry> entries = ledger.log(model);
+                if (entries.isEmpty()) {
+                    err().println("no audit entries for model " + model);
+                } else {
+                    table(out(), entries);
+                }
+                return ExitCode.OK.code();
+            }
+            Optional<AuditEntry> production = ledger.productionOn(model, on);
+            if (production.isEmpty()) {
+                err().println("no version of " + model + " was in production on " + on + " (no promotion recorded by the end of that day, UTC)");
+                return ExitCode.NOTHING_TO_DO.code();
+            }
+            AuditEntry p = production.get();
+            out().println(model + " on " + on + ": version " + p.version() + ", in production since " + p.at().truncatedTo(ChronoUnit.SECONDS)
+                    + " (seq " + p.seq() + ", " + p.action() + " by " + actor(p) + (p.reasons().isEmpty() ? "" : ": " + String.join("; ", p.reasons())) + ")");
+            var end = on.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+            table(out(), ledger.log(model).stream().filter(e -> p.version().equals(e.version()) && e.at().isBefore(end)).toList());
+            return ExitCode.OK.code();
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Write the entries of a date (UTC) to <lake>/audit/dt=<date>/ (Parquet, for Athena); a re-run replaces it.")
+    public static final class Export extends PlatformCommand {
+        @Option(names = "--date", required = true, paramLabel = "YYYY-MM-DD")
+        LocalDate date;
+
+        @Override
+        protected int run(Platform platform) {
+            AuditExport.Exported x = new AuditExport(platform).export(date);
+            out().println("audit export " + date + ": " + x.entries() + " entries"
+                    + (x.entries() == 0 ? "" : " (seq " + x.firstSeq() + ".." + x.lastSeq() + ")") + " -> " + x.partition());
+            return ExitCode.OK.code();
+        }
+    }
+
+    private static String actor(AuditEntry e) {
+        return e.runId() == null ? e.actor() : e.actor() + " (run " + e.runId() + ")";
+    }
+
+    static void table(PrintWriter out, List<AuditEntry> entries) {
+        out.printf("%-6s %-20s %-7s %-9s %-22s %-30s %s%n", "SEQ", "AT", "VERSION", "ACTION", "DECISION", "ACTOR", "REASONS");
+        for (AuditEntry e : entries) {
+            out.printf(Locale.ROOT, "%-6d %-20s %-7s %-9s %-22s %-30s %s%n", e.seq(), e.at().truncatedTo(ChronoUnit.SECONDS),
+                    e.version() == null ? "-" : e.version(), e.action(), e.decision(), actor(e), String.join("; ", e.reasons()));
+        }
+    }
+}
