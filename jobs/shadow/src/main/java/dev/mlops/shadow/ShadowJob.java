@@ -9,6 +9,9 @@ import dev.mlops.core.ExitCode;
 import dev.mlops.core.JobException;
 import dev.mlops.core.Platform;
 import dev.mlops.core.Versions;
+import dev.mlops.core.audit.Actor;
+import dev.mlops.core.audit.AuditEntry;
+import dev.mlops.core.audit.AuditLedger;
 import dev.mlops.core.batch.BatchJob;
 import dev.mlops.core.batch.JobRunner;
 import dev.mlops.core.batch.ResultParts;
@@ -314,6 +317,19 @@ public final class ShadowJob implements BatchJob {
             }
         });
         Gate g = new Gate(reasons.isEmpty(), production, candidate, dates.size(), s.days(), dates, agreement, segments, reasons);
+        Map<String, Object> evidence = new LinkedHashMap<>();
+        evidence.put("data_date", date.toString());
+        evidence.put("production_version", production);
+        evidence.put("dates", dates);
+        evidence.put("period_days", s.days());
+        evidence.put("agreement", agreement);
+        evidence.put("min_agreement", s.minAgreement());
+        evidence.put("segment_floor", s.segmentFloor());
+        evidence.put("segments", segments);
+        evidence.put("events", (long) overall[0]);
+        evidence.put("results", partition(lake(), spec.model(), date).toString());
+        new AuditLedger(platform.metadata()).append(new AuditLedger.NewEntry(spec.model(), candidate, AuditEntry.SHADOW, Actor.job(NAME),
+                g.passed() ? "shadow_passed" : "shadow_not_passed", reasons, evidence));
         e.getExecutionContext().putString(GATE, Json.write(g));
         platform.batch().jobRepository().updateExecutionContext(e);
         if (g.passed()) {

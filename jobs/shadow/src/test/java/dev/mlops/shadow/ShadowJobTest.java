@@ -160,6 +160,14 @@ class ShadowJobTest {
         Map<String, Object> decision = ((List<Map<String, Object>>) result(D3).get("decisions")).get(0);
         assertThat(decision).containsEntry("decision", "shadow_not_passed");
         assertThat((List<?>) decision.get("reasons")).hasSize(2);
+        // every verdict is in the audit ledger, with its evidence
+        var entries = new dev.mlops.core.audit.AuditLedger(tp.platform().metadata()).log("tt").stream()
+                .filter(x -> x.action().equals("shadow")).toList();
+        assertThat(entries).hasSize(5);
+        assertThat(entries.get(2).decision()).isEqualTo("shadow_passed");
+        assertThat(entries.get(4).decision()).isEqualTo("shadow_not_passed");
+        assertThat(entries.get(4).reasons()).hasSize(2);
+        assertThat(entries.get(4).evidenceJson()).contains("\"agreement\"").contains("\"dates\"");
     }
 
     @Test

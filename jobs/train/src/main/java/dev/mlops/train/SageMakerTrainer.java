@@ -135,7 +135,7 @@ public final class SageMakerTrainer {
         } catch (SageMakerException e) {
             String code = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
             String msg = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-            if (("ValidationException".equals(code) || "ResourceNotFound".equals(code)) && (msg.contains("not found") || msg.contains("does not exist"))) {
+            if (("ValidationException".equals(code) || "ResourceNotFound".equals(code)) && (msg.contains("not found") || msg.contains("does not exist") || msg.contains("could not find"))) {
                 return Optional.empty();
             }
             throw error(what, e);

@@ -14,9 +14,18 @@ import java.util.NoSuchElementException;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.XGBoost;
 import ml.dmlc.xgboost4j.java.XGBoostError;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.RowFactory;
 
 /**
@@ -31,7 +40,7 @@ import org.apache.spark.sql.RowFactory;
  * Output rows: the pass-through columns, the score (double) and the class at {@code threshold}
  * (integer; null when no threshold, i.e. regression).
  */
-final class Scorer implements MapPartitionsFunction<Row, Row> {
+public final class Scorer implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
     private static final int CACHED_BOOSTERS = 8;
     private static final Map<String, Booster> BOOSTERS = new LinkedHashMap<>(16, 0.75f, true) {
@@ -55,6 +64,28 @@ final class Scorer implements MapPartitionsFunction<Row, Row> {
         this.features = features;
         this.batch = batch;
         this.threshold = threshold;
+    }
+
+    /**
+     * Scores {@code input} in Spark: the booster broadcast once, loaded once per executor, predicting
+     * in batches of {@code batch} rows per partition. Output columns: {@code passThrough}, then
+     * {@code score} and {@code predicted_class}.
+     */
+    public static Dataset<Row> score(SparkSession spark, Dataset<Row> input, List<String> passThrough, List<String> features, byte[] booster,
+                                     int batch, Double threshold) {
+        List<Column> cols = new ArrayList<>();
+        passThrough.forEach(c -> cols.add(functions.col(c)));
+        features.forEach(f -> cols.add(functions.col(f).cast("float").alias(f)));
+        Dataset<Row> in = input.select(cols.toArray(Column[]::new));
+        List<StructField> fields = new ArrayList<>();
+        for (String c : passThrough) {
+            fields.add(in.schema().apply(c));
+        }
+        fields.add(DataTypes.createStructField(Predictions.SCORE, DataTypes.DoubleType, false));
+        fields.add(DataTypes.createStructField(Predictions.CLASS, DataTypes.IntegerType, true));
+        Broadcast<byte[]> model = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(booster);
+        return in.mapPartitions(new Scorer(model, hash(booster), passThrough.size(), features.size(), batch, threshold),
+                Encoders.row(new StructType(fields.toArray(StructField[]::new))));
     }
 
     static String hash(byte[] bytes) {

@@ -35,15 +35,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 import org.springframework.batch.core.Job;
 import org.springframework.batch.core.JobExecution;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -262,7 +256,7 @@ public final class TransformJob implements BatchJob {
             scored = input.join(scored, ID).withColumn(Predictions.CLASS, cls);
         } else {
             byte[] bytes = SageMakerTrainer.readModel(lake(), v.artifactUri() + "/model.tar.gz");
-            scored = scoreLocally(input, p.passThrough(), mi.features(), bytes, threshold);
+            scored = Scorer.score(platform.spark(), input, p.passThrough(), mi.features(), bytes, batchSize, threshold);
             backendJob = "local";
         }
         List<Column> cols = new ArrayList<>();
@@ -304,23 +298,6 @@ public final class TransformJob implements BatchJob {
         p.inputs().forEach(u -> out.add(Manifest.InputFile.table(u, -1)));
         out.add(Manifest.InputFile.table(v.artifactUri() + "/model.tar.gz", -1));
         return out;
-    }
-
-    /** Scores in Spark: the booster broadcast once, loaded once per executor, predicting in batches per partition. */
-    Dataset<Row> scoreLocally(Dataset<Row> input, List<String> passThrough, List<String> features, byte[] booster, Double threshold) {
-        List<Column> cols = new ArrayList<>();
-        passThrough.forEach(c -> cols.add(col(c)));
-        features.forEach(f -> cols.add(col(f).cast("float").alias(f)));
-        Dataset<Row> in = input.select(cols.toArray(Column[]::new));
-        List<StructField> fields = new ArrayList<>();
-        for (String c : passThrough) {
-            fields.add(in.schema().apply(c));
-        }
-        fields.add(DataTypes.createStructField(Predictions.SCORE, DataTypes.DoubleType, false));
-        fields.add(DataTypes.createStructField(Predictions.CLASS, DataTypes.IntegerType, true));
-        Broadcast<byte[]> model = JavaSparkContext.fromSparkContext(platform.spark().sparkContext()).broadcast(booster);
-        return in.mapPartitions(new Scorer(model, Scorer.hash(booster), passThrough.size(), features.size(), batchSize, threshold),
-                Encoders.row(new StructType(fields.toArray(StructField[]::new))));
     }
 
     private void say(String format, Object... args) {
