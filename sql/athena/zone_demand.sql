@@ -295,3 +295,28 @@ TBLPROPERTIES (
   'projection.dt.range' = '2020-01-01,NOW',
   'storage.location.template' = '${lake}/features/zone_activity/dt=${dt}/'
 );
+
+CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.predictions_zone_demand (
+  `prediction_id` string COMMENT 'stable id of (model version, event)',
+  `zone_id` int COMMENT 'entity key',
+  `event_ts` timestamp COMMENT 'the instant scored; labels join on the keys and this',
+  `model` string,
+  `alias` string COMMENT 'production or candidate when scored (candidate predictions are never served)',
+  `score` double COMMENT 'the prediction (probability for classification)',
+  `predicted_class` int COMMENT 'class at the threshold (classification; null for regression)',
+  `slice_time_of_day` string COMMENT 'slice time_of_day',
+  `scored_at` timestamp
+)
+COMMENT 'batch predictions of zone_demand (mlops transform), one partition per data date and model version'
+PARTITIONED BY (dt string, model_version int)
+STORED AS PARQUET
+LOCATION '${lake}/predictions/zone_demand/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.dt.type' = 'date',
+  'projection.dt.format' = 'yyyy-MM-dd',
+  'projection.dt.range' = '2020-01-01,NOW',
+  'projection.model_version.type' = 'integer',
+  'projection.model_version.range' = '1,500',
+  'storage.location.template' = '${lake}/predictions/zone_demand/dt=${dt}/model_version=${model_version}/'
+);

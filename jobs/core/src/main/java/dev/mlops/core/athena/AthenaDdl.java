@@ -47,7 +47,50 @@ public final class AthenaDdl {
             sb.append('\n').append(table("features_" + e.getKey(), "features/" + e.getKey(), cols.toString(), false,
                     "feature group " + e.getKey() + " (offline store): rows per " + g.entity() + (g.granularity() == null ? " and event" : " and " + g.granularity().text())));
         }
+        if (spec.training() != null) {
+            sb.append('\n').append(predictions(spec));
+        }
         return sb.toString();
+    }
+
+    /** {@code predictions_<model>}: what mlops transform writes, partitioned by data date and model version. */
+    private static String predictions(ModelSpec spec) {
+        StringBuilder cols = new StringBuilder("  `prediction_id` string COMMENT 'stable id of (model version, event)',\n");
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+        keys.add(spec.entity());
+        DatasetSpec events = spec.datasets().get(spec.label().kind() == dev.mlops.core.spec.LabelSpec.Kind.EXISTS
+                ? spec.label().events().dataset() : spec.label().dataset());
+        if (spec.label().kind() == dev.mlops.core.spec.LabelSpec.Kind.EXISTS) {
+            spec.features().values().forEach(g -> events.column(g.entity()).ifPresent(c -> keys.add(c.name())));
+        }
+        for (String k : keys) {
+            ColumnType t = events.column(k).map(ColumnSpec::type).orElse(ColumnType.STRING);
+            cols.append("  `").append(k).append("` ").append(athenaType(t)).append(" COMMENT 'entity key',\n");
+        }
+        cols.append("  `event_ts` timestamp COMMENT 'the instant scored; labels join on the keys and this',\n")
+                .append("  `model` string,\n")
+                .append("  `alias` string COMMENT 'production or candidate when scored (candidate predictions are never served)',\n")
+                .append("  `score` double COMMENT 'the prediction (probability for classification)',\n")
+                .append("  `predicted_class` int COMMENT 'class at the threshold (classification; null for regression)'");
+        for (var s : spec.training().slices()) {
+            cols.append(",\n  `slice_").append(s.name()).append("` string COMMENT 'slice ").append(s.name()).append('\'');
+        }
+        cols.append(",\n  `scored_at` timestamp");
+        String path = "predictions/" + spec.model();
+        return "CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.predictions_" + spec.model() + " (\n" + cols + "\n)\n"
+                + "COMMENT 'batch predictions of " + spec.model() + " (mlops transform), one partition per data date and model version'\n"
+                + "PARTITIONED BY (dt string, model_version int)\n"
+                + "STORED AS PARQUET\n"
+                + "LOCATION '${lake}/" + path + "/'\n"
+                + "TBLPROPERTIES (\n"
+                + "  'projection.enabled' = 'true',\n"
+                + "  'projection.dt.type' = 'date',\n"
+                + "  'projection.dt.format' = 'yyyy-MM-dd',\n"
+                + "  'projection.dt.range' = '2020-01-01,NOW',\n"
+                + "  'projection.model_version.type' = 'integer',\n"
+                + "  'projection.model_version.range' = '1,500',\n"
+                + "  'storage.location.template' = '${lake}/" + path + "/dt=${dt}/model_version=${model_version}/'\n"
+                + ");\n";
     }
 
     private static String table(String name, String path, String columns, boolean staged, String comment) {

@@ -1,4 +1,4 @@
-package dev.mlops.train;
+package dev.mlops.transform;
 
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,6 +14,7 @@ import dev.mlops.datagen.DataGenerator;
 import dev.mlops.datagen.GeneratorOptions;
 import dev.mlops.datagen.ModelKind;
 import dev.mlops.features.FeaturesCommand;
+import dev.mlops.train.TrainCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -30,11 +31,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shipped trip_risk spec on six weeks of generated trips and claims (labels are 30 days late,
+ * The shipped trip_risk spec end to end (features, train, transform) on six weeks of generated trips and claims (labels are 30 days late,
  * so less would hold no labelled trip). The generated files go straight to validated/ with the
  * spec's types (ingest and validate have their own tests), to keep this test quick.
  */
-class TripRiskTrainTest {
+class TripRiskEndToEndTest {
     static final LocalDate D1 = LocalDate.of(2024, 2, 1);
     static final LocalDate LAST = D1.plusDays(41);
 
@@ -92,5 +93,16 @@ class TripRiskTrainTest {
         assertThat((Double) overall.get("pr_auc")).as(t.out()).isGreaterThan((Double) baseline.get("pr_auc"));
         assertThat((Double) overall.get("roc_auc")).isGreaterThan(0.6);
         assertThat(m.get("slices").toString()).contains("night_driving");
+
+        // every trip that ended on the last day is scored, with its decision at the spec's threshold
+        TestEnvironment.Output s = TestEnvironment.execute(Cli.commandLine(new TransformCommand(), c -> tp.platform()),
+                "--model", "trip_risk", "--date", LAST.toString());
+        assertThat(s.code()).as(s.out() + s.err()).isZero();
+        var p = tp.platform().spark().read().parquet(Predictions.partition(tp.platform().lake(), "trip_risk", LAST, v.version()).toString());
+        long trips = tp.platform().spark().read().parquet(tp.platform().lake().partition("validated", "trips", LAST).toString()).count();
+        assertThat(p.count()).isEqualTo(trips);
+        assertThat(p.columns()).contains("trip_id", "driver_id", "slice_night_driving");
+        assertThat(p.filter("predicted_class IS NULL OR score < 0 OR score > 1").count()).isZero();
+        assertThat(p.filter("predicted_class = CASE WHEN score >= 0.1 THEN 1 ELSE 0 END").count()).isEqualTo(trips);
     }
 }

@@ -1,4 +1,4 @@
-package dev.mlops.train;
+package dev.mlops.transform;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,6 +11,7 @@ import dev.mlops.datagen.DataGenerator;
 import dev.mlops.datagen.GeneratorOptions;
 import dev.mlops.datagen.ModelKind;
 import dev.mlops.features.FeaturesCommand;
+import dev.mlops.train.TrainCommand;
 import dev.mlops.ingest.IngestCommand;
 import dev.mlops.validate.ValidateCommand;
 import java.nio.file.Files;
@@ -23,8 +24,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The shipped zone_demand spec (its window shortened to fit a week of data) trains on generated data and beats its baseline. */
-class ZoneDemandTrainTest {
+/**
+ * The shipped zone_demand spec (its window shortened to fit a week of data) end to end on generated
+ * data: ingest, validate, features, train (beats its baseline), transform (every zone-hour of the day scored).
+ */
+class ZoneDemandEndToEndTest {
     static final LocalDate D1 = LocalDate.of(2024, 3, 1);
     static final LocalDate D7 = D1.plusDays(6);
 
@@ -71,5 +75,14 @@ class ZoneDemandTrainTest {
         assertThat(baseline.get("name")).isEqualTo("rentals_same_hour_1d_ago");
         assertThat(rmse).as(t.out()).isLessThan((Double) baseline.get("rmse"));
         assertThat(v.features()).contains("rentals_24h", "hour_of_day", "is_weekend");
+
+        ok(TestEnvironment.execute(Cli.commandLine(new TransformCommand(), c -> tp.platform()), "--model", "zone_demand", "--date", D7.toString()));
+        var p = tp.platform().spark().read().parquet(Predictions.partition(tp.platform().lake(), "zone_demand", D7, v.version()).toString());
+        long zones = tp.platform().spark().read().parquet(tp.platform().lake().partition("features", "zone_activity", D7).toString())
+                .select("zone_id").distinct().count();
+        assertThat(p.count()).isEqualTo(zones * 24);
+        assertThat(p.filter("score IS NULL OR slice_time_of_day IS NULL").count()).isZero();
+        // demand forecasts: not negative on average, of the order of the hourly counts
+        assertThat(p.agg(org.apache.spark.sql.functions.avg("score")).first().getDouble(0)).isBetween(0.0, 50.0);
     }
 }
