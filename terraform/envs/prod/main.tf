@@ -1,0 +1,100 @@
+# The prod environment: every module, composed. Each environment lives in its own AWS account:
+# SageMaker names (model package groups, job names) carry no environment prefix.
+
+locals {
+  env  = "prod"
+  name = "mlops-${local.env}"
+
+  # one per job image (images/<job>/Dockerfile; base and build are not jobs): each gets an ECR
+  # repository and an IAM role for its service account. The deploy test checks this list against images/
+  jobs = ["ingest", "validate", "features", "train", "transform", "shadow", "quality", "promote"]
+
+  # the model specs (dags/models/*.yaml) and their feature groups; the deploy test checks them against the specs
+  models = ["zone_demand", "trip_risk"]
+  feature_groups = [
+    { model = "zone_demand", group = "zone_activity", online = true },
+    { model = "trip_risk", group = "trip", online = false },
+    { model = "trip_risk", group = "driver_history", online = true },
+  ]
+
+  # the Athena DDL `mlops spec --athena` generates (make athena-ddl)
+  ddl_dir = "${path.module}/../../../sql/athena"
+}
+
+module "kms" {
+  source = "../../modules/kms"
+
+  alias                   = local.name
+  deletion_window_in_days = 30
+}
+
+module "lake" {
+  source = "../../modules/lake"
+
+  lake_bucket_name    = "${var.bucket_name_prefix}-lake"
+  lake_prefix         = local.env
+  results_bucket_name = "${var.bucket_name_prefix}-athena-results"
+  kms_key_arn         = module.kms.key_arn
+  # retention: the module's defaults (landing 30 days, raw 400, quarantine 90, _staging 7, sagemaker 30)
+  force_destroy = false
+}
+
+module "online_store" {
+  source = "../../modules/online_store"
+
+  feature_groups      = local.feature_groups
+  table_prefix        = "mlops-"
+  kms_key_arn         = module.kms.key_arn
+  deletion_protection = true
+}
+
+module "sagemaker" {
+  source = "../../modules/sagemaker"
+
+  name_prefix     = local.name
+  models          = local.models
+  lake_bucket_arn = module.lake.lake_bucket_arn
+  lake_key_prefix = module.lake.lake_key_prefix
+  kms_key_arn     = module.kms.key_arn
+  # no real-time model yet; e.g. { zone_demand = { model_name = "<an existing SageMaker model>" } }
+  endpoints = {}
+}
+
+module "athena" {
+  source = "../../modules/athena"
+
+  database_name                  = "mlops_${local.env}"
+  workgroup_name                 = local.name
+  lake_uri                       = module.lake.lake_uri
+  results_uri                    = module.lake.athena_results_uri
+  kms_key_arn                    = module.kms.key_arn
+  ddl_files                      = [for f in sort(fileset(local.ddl_dir, "*.sql")) : "${local.ddl_dir}/${f}"]
+  run_ddl                        = var.run_athena_ddl
+  bytes_scanned_cutoff_per_query = 107374182400 # 100 GiB
+}
+
+module "ecr" {
+  source = "../../modules/ecr"
+
+  repositories          = local.jobs
+  kms_key_arn           = module.kms.key_arn
+  tagged_images_to_keep = 30
+}
+
+module "job_roles" {
+  source = "../../modules/job_roles"
+
+  name_prefix                  = local.name
+  jobs                         = local.jobs
+  namespace                    = var.namespace
+  oidc_provider_arn            = var.eks_oidc_provider_arn
+  oidc_issuer_url              = var.eks_oidc_issuer_url
+  lake_bucket_arn              = module.lake.lake_bucket_arn
+  lake_key_prefix              = module.lake.lake_key_prefix
+  kms_key_arn                  = module.kms.key_arn
+  online_table_arns            = values(module.online_store.table_arns)
+  models                       = local.models
+  sagemaker_execution_role_arn = module.sagemaker.execution_role_arn
+  metadata_db_secret_arn       = var.metadata_db_secret_arn
+  ops_db_secret_arn            = var.ops_db_secret_arn
+}
