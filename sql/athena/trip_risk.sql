@@ -17,7 +17,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.raw_trips (
   `phone_use_min` double,
   `firmware` string
 )
-COMMENT 'rows of trips as ingested, with the spec's schema (ingest)'
+COMMENT 'rows of trips as ingested, with the schema of the spec (ingest)'
 PARTITIONED BY (dt string)
 STORED AS PARQUET
 LOCATION '${lake}/raw/trips/'
@@ -98,7 +98,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.raw_claims (
   `amount_eur` double,
   `claim_type` string
 )
-COMMENT 'rows of claims as ingested, with the spec's schema (ingest)'
+COMMENT 'rows of claims as ingested, with the schema of the spec (ingest)'
 PARTITIONED BY (dt string)
 STORED AS PARQUET
 LOCATION '${lake}/raw/claims/'
@@ -164,7 +164,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.raw_vehicles (
   `home_zone_id` int,
   `updated_at` timestamp
 )
-COMMENT 'rows of vehicles as ingested, with the spec's schema (ingest)'
+COMMENT 'rows of vehicles as ingested, with the schema of the spec (ingest)'
 PARTITIONED BY (dt string)
 STORED AS PARQUET
 LOCATION '${lake}/raw/vehicles/'
@@ -231,7 +231,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.raw_drivers (
   `region` string,
   `updated_at` timestamp
 )
-COMMENT 'rows of drivers as ingested, with the spec's schema (ingest)'
+COMMENT 'rows of drivers as ingested, with the schema of the spec (ingest)'
 PARTITIONED BY (dt string)
 STORED AS PARQUET
 LOCATION '${lake}/raw/drivers/'

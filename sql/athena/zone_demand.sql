@@ -12,7 +12,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.raw_rentals (
   `price_eur` double,
   `customer_segment` string
 )
-COMMENT 'rows of rentals as ingested, with the spec's schema (ingest)'
+COMMENT 'rows of rentals as ingested, with the schema of the spec (ingest)'
 PARTITIONED BY (dt string)
 STORED AS PARQUET
 LOCATION '${lake}/raw/rentals/'
@@ -82,7 +82,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.raw_weather (
   `precip_mm` double,
   `wind_kph` double
 )
-COMMENT 'rows of weather as ingested, with the spec's schema (ingest)'
+COMMENT 'rows of weather as ingested, with the schema of the spec (ingest)'
 PARTITIONED BY (dt string)
 STORED AS PARQUET
 LOCATION '${lake}/raw/weather/'
@@ -145,7 +145,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.raw_events (
   `category` string,
   `expected_attendance` int
 )
-COMMENT 'rows of events as ingested, with the spec's schema (ingest)'
+COMMENT 'rows of events as ingested, with the schema of the spec (ingest)'
 PARTITIONED BY (dt string)
 STORED AS PARQUET
 LOCATION '${lake}/raw/events/'
@@ -211,7 +211,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.raw_zones (
   `parking_spots` int,
   `updated_at` timestamp
 )
-COMMENT 'rows of zones as ingested, with the spec's schema (ingest)'
+COMMENT 'rows of zones as ingested, with the schema of the spec (ingest)'
 PARTITIONED BY (dt string)
 STORED AS PARQUET
 LOCATION '${lake}/raw/zones/'

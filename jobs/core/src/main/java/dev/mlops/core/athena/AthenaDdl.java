@@ -26,7 +26,7 @@ public final class AthenaDdl {
             String ds = e.getKey();
             DatasetSpec d = e.getValue();
             sb.append('\n').append(table("raw_" + ds, "raw/" + ds, typedColumns(d), false,
-                    "rows of " + ds + " as ingested, with the spec's schema (ingest)"));
+                    "rows of " + ds + " as ingested, with the schema of the spec (ingest)"));
             sb.append('\n').append(table("validated_" + ds, "validated/" + ds, typedColumns(d), false,
                     "rows of " + ds + " that passed validate: what downstream jobs read"));
             sb.append('\n').append(table("quarantine_" + ds, "quarantine/" + ds, quarantineColumns(d), true,
@@ -41,7 +41,7 @@ public final class AthenaDdl {
             for (var f : g.features()) {
                 cols.append(",\n  `").append(f.name()).append("` ").append(athenaType(f.outputType()));
                 if (f.description() != null) {
-                    cols.append(" COMMENT '").append(f.description().replace("'", "''")).append('\'');
+                    cols.append(" COMMENT '").append(literal(f.description())).append('\'');
                 }
             }
             sb.append('\n').append(table("features_" + e.getKey(), "features/" + e.getKey(), cols.toString(), false,
@@ -97,7 +97,7 @@ public final class AthenaDdl {
         String partitions = staged ? "dt string, stage string" : "dt string";
         String template = staged ? "${lake}/" + path + "/dt=${dt}/stage=${stage}/" : "${lake}/" + path + "/dt=${dt}/";
         return "CREATE EXTERNAL TABLE IF NOT EXISTS ${database}." + name + " (\n" + columns + "\n)\n"
-                + "COMMENT '" + comment + "'\n"
+                + "COMMENT '" + literal(comment) + "'\n"
                 + "PARTITIONED BY (" + partitions + ")\n"
                 + "STORED AS PARQUET\n"
                 + "LOCATION '${lake}/" + path + "/'\n"
@@ -117,7 +117,7 @@ public final class AthenaDdl {
             ColumnSpec c = d.columns().get(i);
             sb.append("  `").append(c.name()).append("` ").append(athenaType(c.type()));
             if (c.description() != null) {
-                sb.append(" COMMENT '").append(c.description().replace("'", "''")).append('\'');
+                sb.append(" COMMENT '").append(literal(c.description())).append('\'');
             }
             sb.append(i + 1 < d.columns().size() ? ",\n" : "");
         }
@@ -133,6 +133,11 @@ public final class AthenaDdl {
         sb.append("  `_source_file` string COMMENT 'landing file (ingest)',\n");
         sb.append("  `_raw_record` string COMMENT 'the raw line when it did not parse as a record (ingest)'");
         return sb.toString();
+    }
+
+    /** Text inside a DDL string literal: Hive's (and Athena's, and Spark's) backslash escapes. */
+    static String literal(String text) {
+        return text.replace("\\", "\\\\").replace("'", "\\'");
     }
 
     static String athenaType(ColumnType t) {
