@@ -58,7 +58,7 @@ locals {
       describe_alarms = false
     }
     quality = {
-      reads           = ["predictions", "validated", "models"]
+      reads           = ["predictions", "validated", "features", "models"]
       writes          = ["quality_metrics", "drift_metrics", "decisions"]
       online_store    = false
       sagemaker       = "none"
@@ -66,7 +66,8 @@ locals {
       describe_alarms = false
     }
     promote = {
-      reads           = ["models", "shadow_results", "quality_metrics"]
+      # the candidate's test split is rebuilt from validated/ and features/ to score both versions on it
+      reads           = ["models", "validated", "features", "shadow_results", "quality_metrics"]
       writes          = ["audit"]
       online_store    = false
       sagemaker       = "promote"

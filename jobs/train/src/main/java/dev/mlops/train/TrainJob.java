@@ -452,6 +452,17 @@ public final class TrainJob implements BatchJob {
             attributions.put(p.features().get(j), shap[j]);
         }
         profile.put("attributions", attributions);
+        // the training split's rows per slice value: the reference of the slices' distribution (mlops quality)
+        Dataset<Row> trainRows = platform.spark().read().parquet(new Path(p.staged(), "train").toString());
+        Map<String, Object> sliceCounts = new LinkedHashMap<>();
+        for (TrainingSpec.Slice s : ts.slices()) {
+            Map<String, Long> counts = new java.util.TreeMap<>();
+            for (Row r : trainRows.groupBy(TrainingData.SLICE_PREFIX + s.name()).count().collectAsList()) {
+                counts.put(String.valueOf(r.get(0)), r.getLong(1));
+            }
+            sliceCounts.put(s.name(), counts);
+        }
+        profile.put("slices", sliceCounts);
         write(new Path(dir, "profile.json"), Json.writePretty(profile).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Map<String, Object> features = new LinkedHashMap<>();
         features.put("features", p.features());

@@ -91,7 +91,8 @@ class TrainJobTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> profile = Json.read(Files.readString(dir.resolve("profile.json")), Map.class);
         assertThat((Map<String, Object>) profile.get("features")).containsKeys("n_1h", "hour_of_day");
-        assertThat(profile).containsKeys("prediction", "attributions");
+        assertThat(profile).containsKeys("prediction", "attributions", "slices");
+        assertThat((Map<String, Object>) ((Map<String, Object>) profile.get("slices")).get("part_of_day")).containsOnlyKeys("am", "pm");
 
         // model.tar.gz holds xgboost-model at its root; loaded back it predicts exactly what the job's booster did
         byte[] booster;

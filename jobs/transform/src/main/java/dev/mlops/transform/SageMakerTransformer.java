@@ -67,7 +67,7 @@ public final class SageMakerTransformer {
     }
 
     /** {@code <model>-v<version>}: the SageMaker model of a registry version. */
-    static String modelName(String model, int version) {
+    public static String modelName(String model, int version) {
         return model.replace('_', '-') + "-v" + version;
     }
 
@@ -148,12 +148,11 @@ public final class SageMakerTransformer {
         return SageMakerTrainer.lookUp("DescribeTransformJob " + name, () -> client.describeTransformJob(b -> b.transformJobName(name)));
     }
 
-    /** CreateModel, unless SageMaker already has the version's model (a re-run or the other date's transform created it). */
-    private void ensureModel(SageMakerClient client, String model, String image, String artifact, String role, List<Tag> tags) {
+    /** CreateModel, unless SageMaker already has the version's model (a re-run, another date's transform or a promotion created it). */
+    public static void ensureModel(SageMakerClient client, String model, String image, String artifact, String role, List<Tag> tags) {
         try {
             client.createModel(b -> b.modelName(model).executionRoleArn(role)
                     .primaryContainer(c -> c.image(image).modelDataUrl(SageMakerTrainer.s3(new Path(artifact)))).tags(tags));
-            say("transform: created SageMaker model %s from %s", model, artifact);
         } catch (SageMakerException ex) {
             String msg = String.valueOf(ex.getMessage()).toLowerCase(Locale.ROOT);
             if (!msg.contains("already existing") && !msg.contains("already exists")) {

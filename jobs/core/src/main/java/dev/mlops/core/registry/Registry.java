@@ -203,6 +203,23 @@ public final class Registry {
         });
     }
 
+    /** The details of the latest event of that action for a version (e.g. the ARN of its SageMaker model package). */
+    public Optional<Map<String, Object>> details(String model, int version, String action) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        query("SELECT details::text FROM mlops_model_event WHERE model = ? AND version = ? AND action = ? AND details IS NOT NULL ORDER BY id DESC LIMIT 1",
+                ps -> {
+                    ps.setString(1, model);
+                    ps.setInt(2, version);
+                    ps.setString(3, action);
+                }, rs -> {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> m = Json.read(rs.getString(1), Map.class);
+                    out.add(m);
+                    return null;
+                });
+        return out.stream().findFirst();
+    }
+
     public Optional<Integer> alias(String model, String alias) {
         return tx(c -> alias(c, model, alias));
     }

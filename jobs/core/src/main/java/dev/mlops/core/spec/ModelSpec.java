@@ -13,9 +13,11 @@ import java.util.Map;
  */
 public record ModelSpec(String model, String description, String owner, Task task, String entity,
                         LabelSpec label, Map<String, DatasetSpec> datasets, Map<String, FeatureGroupSpec> features,
-                        TrainingSpec training, ShadowSpec shadow) {
+                        TrainingSpec training, ShadowSpec shadow, QualitySpec quality, PromotionSpec promotion) {
     public ModelSpec {
         shadow = shadow == null ? ShadowSpec.DEFAULT : shadow;
+        quality = quality == null ? QualitySpec.DEFAULT : quality;
+        promotion = promotion == null ? PromotionSpec.DEFAULT : promotion;
         SpecViolation.checkName(model, "model");
         check(task != null, "task", "expected one of [regression, binary_classification]");
         check(entity != null && !entity.isBlank(), "entity", "expected the entity key column, e.g. 'zone_id'");
@@ -72,6 +74,7 @@ public record ModelSpec(String model, String description, String owner, Task tas
             }
         }
         checkTraining(training, task, label, features);
+        checkQuality(quality, training, task);
         for (var e : features.entrySet()) {
             String key = "features." + e.getKey();
             SpecViolation.checkName(e.getKey(), key);
@@ -107,6 +110,19 @@ public record ModelSpec(String model, String description, String owner, Task tas
             check(task == Task.REGRESSION, "training.baseline", "a feature as naive prediction is for regression; classification uses the base rate");
             check(features.values().stream().anyMatch(g -> g.featureNames().contains(training.baseline())), "training.baseline",
                     "expected a feature of the model (the naive prediction, e.g. the same hour a day before), got '" + training.baseline() + "'");
+        }
+    }
+
+    /** Validates the quality section against the task and the training slices (called from the constructor). */
+    private static void checkQuality(QualitySpec quality, TrainingSpec training, Task task) {
+        java.util.Set<String> metrics = task == Task.REGRESSION ? TrainingSpec.REGRESSION_METRICS : TrainingSpec.CLASSIFICATION_METRICS;
+        for (String m : quality.metrics().keySet()) {
+            check(metrics.contains(m), "quality.metrics." + m, "expected one of " + metrics + " for " + task.specName());
+        }
+        java.util.List<String> slices = training == null ? java.util.List.of() : training.slices().stream().map(TrainingSpec.Slice::name).toList();
+        for (int i = 0; i < quality.bias().slices().size(); i++) {
+            check(slices.contains(quality.bias().slices().get(i)), "quality.bias.slices[" + i + "]",
+                    "expected the name of a training slice " + slices + ", got '" + quality.bias().slices().get(i) + "'");
         }
     }
 

@@ -135,6 +135,8 @@ public final class SageMakerStandIn implements AutoCloseable {
         String pendingConfig;
         String status = "InService";
         int describes;
+        String rollBackAlarm;
+        String failureReason;
 
         Endpoint(String name, String arn, String configName) {
             this.name = name;
@@ -168,6 +170,8 @@ public final class SageMakerStandIn implements AutoCloseable {
     }
 
     /** Starts a stand-in on 127.0.0.1 and a free port. */
+    private String rollBackNext;
+
     public static SageMakerStandIn start() {
         try {
             return new SageMakerStandIn();
@@ -241,6 +245,16 @@ public final class SageMakerStandIn implements AutoCloseable {
     /** An existing endpoint, InService with this endpoint config (the API subset has no CreateEndpoint). */
     public synchronized SageMakerStandIn withEndpoint(String endpointName, String endpointConfigName) {
         endpoints.put(key(endpointName), new Endpoint(endpointName, arn("endpoint", endpointName), endpointConfigName));
+        return this;
+    }
+
+    /**
+     * The next endpoint update is rolled back by its auto-rollback alarm (as when the canary fleet
+     * fires a CloudWatch alarm): RollingBack, then InService on the old config with a FailureReason.
+     * The update must name the alarm in its AutoRollbackConfiguration, or it completes.
+     */
+    public synchronized SageMakerStandIn rollBackNextUpdate(String alarmName) {
+        this.rollBackNext = alarmName;
         return this;
     }
 
@@ -711,6 +725,17 @@ public final class SageMakerStandIn implements AutoCloseable {
         e.status = "Updating";
         e.pendingConfig = config;
         e.describes = 0;
+        e.failureReason = null;
+        e.rollBackAlarm = null;
+        if (rollBackNext != null) {
+            for (JsonNode a : in.path("DeploymentConfig").path("AutoRollbackConfiguration").path("Alarms")) {
+                if (rollBackNext.equals(a.path("AlarmName").asText())) {
+                    e.rollBackAlarm = rollBackNext;
+                    rollBackNext = null;
+                    break;
+                }
+            }
+        }
         e.modified = Instant.now();
         return object().put("EndpointArn", e.arn);
     }
@@ -721,10 +746,19 @@ public final class SageMakerStandIn implements AutoCloseable {
         if (e == null) {
             throw validation("Could not find endpoint \"" + arn("endpoint", name) + "\".");
         }
-        if ("Updating".equals(e.status) && ++e.describes > describesUntilDone) {
+        if ("RollingBack".equals(e.status)) {
             e.status = "InService";
-            e.configName = e.pendingConfig;
             e.pendingConfig = null;
+            e.modified = Instant.now();
+        } else if ("Updating".equals(e.status) && ++e.describes > describesUntilDone) {
+            if (e.rollBackAlarm != null) {
+                e.status = "RollingBack";
+                e.failureReason = "Deployment rolled back: alarm " + e.rollBackAlarm + " went into ALARM state during the canary";
+            } else {
+                e.status = "InService";
+                e.configName = e.pendingConfig;
+                e.pendingConfig = null;
+            }
             e.modified = Instant.now();
         }
         ObjectNode r = object().put("EndpointName", e.name).put("EndpointArn", e.arn).put("EndpointConfigName", e.configName);
@@ -742,6 +776,9 @@ public final class SageMakerStandIn implements AutoCloseable {
             r.set("ProductionVariants", variants);
         }
         r.put("EndpointStatus", e.status);
+        if (e.failureReason != null) {
+            r.put("FailureReason", e.failureReason);
+        }
         r.set("CreationTime", time(e.created));
         r.set("LastModifiedTime", time(e.modified));
         return r;
