@@ -108,3 +108,11 @@ module "job_roles" {
   metadata_db_secret_arn       = var.metadata_db_secret_arn
   ops_db_secret_arn            = var.ops_db_secret_arn
 }
+
+module "monitoring" {
+  source = "../../modules/monitoring"
+
+  workspace_alias     = local.name
+  kms_key_arn         = module.kms.key_arn
+  alert_sns_topic_arn = var.alert_sns_topic_arn
+}

@@ -44,3 +44,13 @@ output "athena" {
     tables    = module.athena.table_names
   }
 }
+
+output "monitoring" {
+  description = "Amazon Managed Prometheus workspace of the jobs' metrics: where the Pushgateway's scraper remote-writes, Grafana's data source URL, the dashboard to import."
+  value = {
+    workspace_id        = module.monitoring.workspace_id
+    prometheus_endpoint = module.monitoring.prometheus_endpoint
+    remote_write_url    = module.monitoring.remote_write_url
+    dashboard_file      = module.monitoring.dashboard_file
+  }
+}

@@ -98,3 +98,9 @@ variable "tags" {
   description = "Tags for every resource (added to mlops:env and managed-by)."
   default     = {}
 }
+
+variable "alert_sns_topic_arn" {
+  type        = string
+  description = "SNS topic the Prometheus alerts of the jobs go to (modules/monitoring; its policy must let aps.amazonaws.com publish); null: alerts are evaluated, not sent."
+  default     = null
+}

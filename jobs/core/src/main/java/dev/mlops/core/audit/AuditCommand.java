@@ -40,15 +40,37 @@ public final class AuditCommand implements Runnable {
     public static final class Verify extends PlatformCommand {
         @Override
         protected int run(Platform platform) {
+            long started = System.nanoTime();
             AuditLedger.Report r = new AuditLedger(platform.metadata()).verify();
+            int code = r.ok() ? ExitCode.OK.code() : ExitCode.DATA_CONTRACT.code();
+            publish(platform, r, code, (System.nanoTime() - started) / 1e9);
             if (r.ok()) {
                 out().println("audit log: " + r.verified() + " entries, chain intact; head seq " + r.headSeq() + " hash " + r.headHash());
-                return ExitCode.OK.code();
+                return code;
             }
             out().println("audit log: chain broken at seq " + r.broken().seq() + " (" + r.broken().kind().name().toLowerCase(Locale.ROOT)
                     + "); " + r.verified() + " entries before it verify, the last one seq " + r.headSeq() + " hash " + r.headHash());
             err().println("mlops audit verify: chain broken at " + r.broken());
-            return ExitCode.DATA_CONTRACT.code();
+            return code;
+        }
+
+        /**
+         * The verdict as metrics, like a job run's: {@code mlops_audit_chain_ok} (1 intact, 0 broken) and
+         * {@code mlops_audit_entries}, with job {@code audit}, model {@code _ledger} and today's date, written
+         * to {@code results/audit/_ledger/<date>.prom} and pushed when a Pushgateway is configured.
+         */
+        private static void publish(Platform platform, AuditLedger.Report r, int code, double seconds) {
+            LocalDate today = LocalDate.now(ZoneOffset.UTC);
+            dev.mlops.core.metrics.JobMetrics m = new dev.mlops.core.metrics.JobMetrics(new dev.mlops.core.batch.RunIdentity("audit", "_ledger", today));
+            double ok = r.ok() ? 1 : 0;
+            double entries = r.verified();
+            io.micrometer.core.instrument.Gauge.builder("mlops_audit_chain_ok", () -> ok)
+                    .description("1 when mlops audit verify found the ledger's hash chain intact, 0 when broken").strongReference(true).register(m.registry());
+            io.micrometer.core.instrument.Gauge.builder("mlops_audit_entries", () -> entries)
+                    .description("entries verified by mlops audit verify").strongReference(true).register(m.registry());
+            m.finished(code, seconds);
+            java.nio.file.Path json = platform.results().pathFor("audit", "_ledger", today, "all");
+            m.publish(platform.config().pushgatewayUrl(), json.resolveSibling(today + ".prom"));
         }
     }
 
