@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 
 /** {@code mlops promote}: the candidate against production with every gate, and the switch when all pass. */
-@Command(name = "promote", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+@Command(name = "promote", versionProvider = Cli.Version.class,
         description = {
             "Evaluate the candidate (or --version) against production with every gate the spec declares, all of them",
             "reported: its own deploy thresholds; beating production on its test split by promotion.margin on the",
@@ -34,6 +34,13 @@ public final class PromoteCommand extends PlatformCommand {
 
     @Option(names = "--version", paramLabel = "V", description = "the version to promote (default: the candidate)")
     Integer version;
+
+    // --version names a model version here, so the code version is -V only
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "-V", versionHelp = true, description = "Print version information and exit.")
+    boolean versionInfo;
 
     @Option(names = "--approve-as", paramLabel = "NAME", description = "record a human approval of the version first (needs --reason)")
     String approver;
