@@ -27,11 +27,16 @@ STEPS := $(filter-out build base,$(STEPS))
 help:
 	@echo "make build  - compile and package every job (jars + lib/ under jobs/*/target)"
 	@echo "make test   - run all tests (embedded PostgreSQL and Spark start by themselves; no Docker)"
-	@echo "make demo   - generate last week's synthetic data and run ingest, validate, features, train locally under .mlops/"
+	@echo "make demo   - last week of synthetic data through ingest, validate, features, train, transform, shadow, quality, promote (.mlops/)"
 	@echo "make bench  - ingest vs a raw Spark CSV->Parquet conversion, validate vs one raw aggregation (BENCH_ROWS, default 10M),"
 	@echo "              features: point-in-time join vs DuckDB and pandas, online writes vs raw BatchWriteItem (BENCH_FEATURES_*),"
-	@echo "              train: XGBoost4J training vs Python XGBoost on the same data (BENCH_TRAIN_*)"
+	@echo "              train: XGBoost4J training vs Python XGBoost on the same data (BENCH_TRAIN_*),"
+	@echo "              transform: Parquet -> Scorer -> Parquet vs raw XGBoost4J predict and Python XGBoost (BENCH_TRANSFORM_*)"
 	@echo "make images - build the job images with docker or podman (images/; needs a running engine)"
+	@echo "make terraform-check - terraform fmt -check, validate and the modules' terraform tests on terraform/ (skipped"
+	@echo "              when terraform is not on PATH; make test checks terraform/ without it; TF_INIT_FLAGS for a mirror)"
+	@echo "make monitoring-check - promtool check/test rules on terraform/modules/monitoring and MonitoringRulesTest (installs"
+	@echo "              Debian's prometheus package for promtool when it is missing; make test runs the test without promtool)"
 	@echo "make clean  - remove build output, local state (.mlops/) and benchmark output"
 
 build:
@@ -56,6 +61,23 @@ demo: build
 	  echo "== $$model: train (trip_risk's labels arrive 30 days late: a week of data has none yet, exit 100)"; \
 	  MLOPS_LOG_FORMAT=text ./mlops train --model $$model --date $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log $(ACCEPT_NOTHING_TO_DO) || exit $$?; \
 	done
+	@echo "== zone_demand: a challenger (same data, slower learning rate) is registered as candidate"
+	MLOPS_LOG_FORMAT=text ./mlops train --model zone_demand --date $(DEMO_TO) --param eta=0.05 2>>$(MLOPS_HOME)/demo.log
+	@echo "== zone_demand: transform scores the last three days with production and candidate; shadow compares them"
+	@echo "   (2 days ago failed validation, so it has no features to score: exit 100, and the shadow period misses a day)"
+	@for d in $(call day,3) $(call day,2) $(DEMO_TO); do \
+	  MLOPS_LOG_FORMAT=text ./mlops transform --model zone_demand --date $$d 2>>$(MLOPS_HOME)/demo.log $(ACCEPT_NOTHING_TO_DO) || exit $$?; \
+	  MLOPS_LOG_FORMAT=text ./mlops shadow --model zone_demand --date $$d 2>>$(MLOPS_HOME)/demo.log $(ACCEPT_NOTHING_TO_DO) || exit $$?; \
+	done
+	@echo "== quality: production's metrics where labels are in, drift of the last day against its profile, the retrain decision"
+	@echo "   (trip_risk has no production version yet: exit 100)"
+	@for model in zone_demand trip_risk; do \
+	  MLOPS_LOG_FORMAT=text ./mlops quality --model $$model --date $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log $(ACCEPT_NOTHING_TO_DO) || exit $$?; \
+	done
+	@echo "== promote: the candidate against production with every gate (the shadow period is incomplete: exit 100 with every reason)"
+	MLOPS_LOG_FORMAT=text ./mlops promote --model zone_demand --date $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log $(ACCEPT_NOTHING_TO_DO)
+	@echo "== the audit ledger: every decision above, hash-chained"
+	MLOPS_LOG_FORMAT=text ./mlops audit verify 2>>$(MLOPS_HOME)/demo.log
 	@echo "== model registry"
 	MLOPS_LOG_FORMAT=text ./mlops registry list 2>>$(MLOPS_HOME)/demo.log
 	@echo "== online values of zone 1 (DynamoDB Local under $(MLOPS_HOME)/dynamodb)"
@@ -64,16 +86,16 @@ demo: build
 	MLOPS_LOG_FORMAT=text ./mlops runs --limit 40 2>>$(MLOPS_HOME)/demo.log
 	@echo "== done: lake under $(MLOPS_HOME)/lake, results under $(MLOPS_HOME)/results, logs in $(MLOPS_HOME)/demo.log"
 
-# the benchmarks, each in its own JVM; figures in jobs/bench/target/results/{ingest,validate,features,train}.json.
-# The python peers (pandas for the features bench, xgboost for the train bench) run on Debian's packages
+# the benchmarks, each in its own JVM; figures in jobs/bench/target/results/{ingest,validate,features,train,transform}.json.
+# The python peers (pandas for the features bench, xgboost for the train and transform benches) run on Debian's packages
 # (/usr/bin/python3): installed here when missing; if that fails the bench skips that peer and says so
 bench:
 	@/usr/bin/python3 -c 'import pandas' 2>/dev/null || { echo "bench: installing python3-pandas (the pandas peer of the features bench)"; \
 	  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-pandas >/dev/null; } \
 	  || echo "bench: could not install python3-pandas: the features bench will skip its pandas peer"; }
-	@/usr/bin/python3 -c 'import xgboost' 2>/dev/null || { echo "bench: installing python3-xgboost (the python peer of the train bench)"; \
+	@/usr/bin/python3 -c 'import xgboost' 2>/dev/null || { echo "bench: installing python3-xgboost (the python peer of the train and transform benches)"; \
 	  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-xgboost >/dev/null; } \
-	  || echo "bench: could not install python3-xgboost: the train bench will skip its python peer"; }
+	  || echo "bench: could not install python3-xgboost: the train and transform benches will skip their python peer"; }
 	$(MVN) -DskipTests install -pl jobs/bench -am
 	$(MVN) exec:exec -pl jobs/bench -Dexec.mainClass=dev.mlops.bench.AllBenches
 
@@ -93,6 +115,46 @@ images:
 	  $(ENGINE) build -f images/$$step/Dockerfile --build-arg BUILD_IMAGE=mlops-build:$(IMAGE_TAG) \
 	    --build-arg BASE_IMAGE=mlops-base:$(IMAGE_TAG) --build-arg REVISION=$(IMAGE_TAG) -t mlops-$$step:$(IMAGE_TAG) . || exit 1; \
 	done
+
+# terraform/ with real Terraform, when it is on PATH: fmt -check, then init -backend=false and validate in every
+# environment, module and example, and `terraform test` where a module has tests/ (Terraform 1.7+). It runs on a
+# copy of terraform/ and sql/athena, so init leaves no .terraform/ or lock file here. Without registry access,
+# point init at a provider mirror: make terraform-check TF_INIT_FLAGS=-plugin-dir=/path/to/mirror.
+# The checks that need no Terraform (structure, encryption, IAM, jobs vs images/) are jobs/deploy's, in make test.
+TERRAFORM ?= terraform
+TF_INIT_FLAGS ?=
+.PHONY: terraform-check
+terraform-check:
+	@if ! command -v $(TERRAFORM) >/dev/null 2>&1; then \
+	  echo "terraform-check: skipped: no terraform on PATH (make test checks terraform/ without it: jobs/deploy)"; exit 0; fi; \
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	echo "== terraform fmt -check"; $(TERRAFORM) fmt -check -recursive -diff terraform; \
+	version=$$($(TERRAFORM) version | head -1 | sed 's/^Terraform v//'); \
+	tests=yes; [ "$$(printf '%s\n' 1.7.0 "$$version" | sort -V | head -1)" = 1.7.0 ] || tests=no; \
+	tar -cf - --exclude=.terraform --exclude='*.tfstate*' --exclude=.terraform.lock.hcl terraform sql/athena | tar -xf - -C "$$tmp"; \
+	for d in $$(cd "$$tmp" && find terraform -name '*.tf' -not -path '*/.terraform/*' -exec dirname {} \; | sort -u); do \
+	  echo "== terraform validate $$d"; \
+	  $(TERRAFORM) -chdir="$$tmp/$$d" init -backend=false -input=false -no-color $(TF_INIT_FLAGS) >"$$tmp/init.log" 2>&1 \
+	    || { cat "$$tmp/init.log"; exit 1; }; \
+	  $(TERRAFORM) -chdir="$$tmp/$$d" validate -no-color; \
+	  if [ -d "$$tmp/$$d/tests" ]; then \
+	    if [ $$tests = yes ]; then echo "== terraform test $$d"; $(TERRAFORM) -chdir="$$tmp/$$d" test -no-color; \
+	    else echo "terraform test $$d: skipped (needs Terraform 1.7+, this is $$version)"; fi; \
+	  fi; \
+	done
+
+# the monitoring rules and dashboard (terraform/modules/monitoring): promtool check rules and test rules, then
+# MonitoringRulesTest, which runs the jobs on a tiny model and checks every metric name the rules, their tests and the
+# dashboard use against what the runs emitted (and, with promtool on PATH, parses the dashboard's queries too).
+# promtool comes from Debian's prometheus package, installed here when missing; make test does not need it
+MONITORING := terraform/modules/monitoring
+.PHONY: monitoring-check
+monitoring-check:
+	@command -v promtool >/dev/null 2>&1 || { echo "monitoring-check: installing Debian's prometheus package (promtool)"; \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >/dev/null; } \
+	  || { echo "monitoring-check: could not install promtool (apt-get install prometheus)"; exit 1; }
+	cd $(MONITORING)/rules && promtool check rules mlops.rules.yml && promtool test rules mlops.rules.test.yml
+	$(MVN) verify -pl jobs/cli -am -DskipITs -Dsurefire.failIfNoSpecifiedTests=false -Dtest='MonitoringNamesTest,MonitoringRulesTest'
 
 clean:
 	-$(MVN) clean

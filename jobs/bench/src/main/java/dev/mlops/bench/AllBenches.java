@@ -10,14 +10,14 @@ import java.util.Locale;
  * Runs the benchmarks one after the other, each in a JVM of its own (same java, JVM flags and
  * class path as this one, environment passed through, e.g. BENCH_ROWS), so one does not inherit
  * the other's JIT, heap or Spark state. Arguments pick and order them: {@code ingest},
- * {@code validate}, {@code features}, {@code train} (default: all four). Exits with the worst exit code.
+ * {@code validate}, {@code features}, {@code train}, {@code transform} (default: all five). Exits with the worst exit code.
  */
 public final class AllBenches {
     private AllBenches() {
     }
 
     public static void main(String[] args) throws Exception {
-        List<String> names = args.length == 0 ? List.of("ingest", "validate", "features", "train") : List.of(args);
+        List<String> names = args.length == 0 ? List.of("ingest", "validate", "features", "train", "transform") : List.of(args);
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         List<String> jvmFlags = ManagementFactory.getRuntimeMXBean().getInputArguments();
         String classPath = System.getProperty("java.class.path");
@@ -28,7 +28,8 @@ public final class AllBenches {
                 case "validate" -> ValidateBench.class;
                 case "features" -> FeaturesBench.class;
                 case "train" -> TrainBench.class;
-                default -> throw new IllegalArgumentException("unknown benchmark '" + name + "': expected ingest, validate, features or train");
+                case "transform" -> TransformBench.class;
+                default -> throw new IllegalArgumentException("unknown benchmark '" + name + "': expected ingest, validate, features, train or transform");
             };
             List<String> cmd = new ArrayList<>();
             cmd.add(java);

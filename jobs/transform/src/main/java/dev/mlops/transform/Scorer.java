@@ -14,6 +14,7 @@ import java.util.NoSuchElementException;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.XGBoost;
 import ml.dmlc.xgboost4j.java.XGBoostError;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -27,6 +28,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.RowFactory;
+import scala.Tuple2;
 
 /**
  * Scores a partition of rows with an XGBoost booster, in batches: each batch of rows is copied
@@ -39,8 +41,14 @@ import org.apache.spark.sql.RowFactory;
  * <p>Input rows: {@code passThrough} columns, then the features in the model's order (numbers).
  * Output rows: the pass-through columns, the score (double) and the class at {@code threshold}
  * (integer; null when no threshold, i.e. regression).
+ *
+ * <p>Speed: Spark hands each row over as (the pass-through columns, the features as one
+ * {@code float[]}, nulls already NaN), which it fills in one copy, where a {@link Row} of the
+ * features would box every value; and each task predicts with {@code spark.task.cpus} XGBoost
+ * threads (default 1), since Spark already runs a task per core: XGBoost's default, a thread per
+ * core in every task, oversubscribes the cores.
  */
-public final class Scorer implements MapPartitionsFunction<Row, Row> {
+public final class Scorer implements MapPartitionsFunction<Tuple2<Row, float[]>, Row> {
     private static final long serialVersionUID = 1L;
     private static final int CACHED_BOOSTERS = 8;
     private static final Map<String, Booster> BOOSTERS = new LinkedHashMap<>(16, 0.75f, true) {
@@ -73,14 +81,17 @@ public final class Scorer implements MapPartitionsFunction<Row, Row> {
      */
     public static Dataset<Row> score(SparkSession spark, Dataset<Row> input, List<String> passThrough, List<String> features, byte[] booster,
                                      int batch, Double threshold) {
-        List<Column> cols = new ArrayList<>();
-        passThrough.forEach(c -> cols.add(functions.col(c)));
-        features.forEach(f -> cols.add(functions.col(f).cast("float").alias(f)));
-        Dataset<Row> in = input.select(cols.toArray(Column[]::new));
-        List<StructField> fields = new ArrayList<>();
-        for (String c : passThrough) {
-            fields.add(in.schema().apply(c));
-        }
+        List<Column> pass = new ArrayList<>();
+        passThrough.forEach(c -> pass.add(functions.col(c)));
+        List<Column> values = new ArrayList<>();
+        features.forEach(f -> values.add(functions.coalesce(functions.col(f).cast("float"), functions.lit(Float.NaN))));
+        StructType passSchema = input.select(pass.toArray(Column[]::new)).schema();
+        // a struct needs a field to travel in a tuple: a constant one when there is nothing to pass through
+        List<Column> carried = pass.isEmpty() ? List.of(functions.lit(true).alias("none")) : pass;
+        Dataset<Tuple2<Row, float[]>> in = input.select(functions.struct(carried.toArray(Column[]::new)).alias("_1"),
+                        functions.array(values.toArray(Column[]::new)).alias("_2"))
+                .as(Encoders.tuple(Encoders.row(input.select(carried.toArray(Column[]::new)).schema()), spark.implicits().newFloatArrayEncoder()));
+        List<StructField> fields = new ArrayList<>(List.of(passSchema.fields()));
         fields.add(DataTypes.createStructField(Predictions.SCORE, DataTypes.DoubleType, false));
         fields.add(DataTypes.createStructField(Predictions.CLASS, DataTypes.IntegerType, true));
         Broadcast<byte[]> model = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(booster);
@@ -96,17 +107,24 @@ public final class Scorer implements MapPartitionsFunction<Row, Row> {
         }
     }
 
-    /** The booster of these bytes, loaded at most once per JVM while it stays among the recently used. */
-    static Booster booster(String hash, java.util.function.Supplier<byte[]> bytes) {
+    /**
+     * The booster of these bytes predicting with {@code threads} threads (0: XGBoost's default, one per core), loaded at
+     * most once per JVM and thread count while it stays among the recently used.
+     */
+    static Booster booster(String hash, int threads, java.util.function.Supplier<byte[]> bytes) {
+        String key = threads > 0 ? hash + "/" + threads : hash;
         synchronized (BOOSTERS) {
-            Booster b = BOOSTERS.get(hash);
+            Booster b = BOOSTERS.get(key);
             if (b == null) {
                 try {
                     b = XGBoost.loadModel(new ByteArrayInputStream(bytes.get()));
+                    if (threads > 0) {
+                        b.setParam("nthread", threads);
+                    }
                 } catch (XGBoostError | IOException e) {
                     throw new IllegalStateException("cannot load the XGBoost model " + hash.substring(0, 12) + ": " + e.getMessage(), e);
                 }
-                BOOSTERS.put(hash, b);
+                BOOSTERS.put(key, b);
             }
             return b;
         }
@@ -123,22 +141,24 @@ public final class Scorer implements MapPartitionsFunction<Row, Row> {
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Row> input) {
-        Booster booster = booster(hash, model::value);
+    public Iterator<Row> call(Iterator<Tuple2<Row, float[]>> input) {
+        TaskContext task = TaskContext.get();
+        Booster booster = booster(hash, task == null ? 0 : task.cpus(), model::value);
         int[] range = range(booster);
         return new Iterator<>() {
             private final float[] values = new float[batch * features];
-            private final List<Row> rows = new ArrayList<>(batch);
+            private final Row[] rows = new Row[batch];
+            private int size;
             private float[][] scores;
             private int next;
 
             @Override
             public boolean hasNext() {
-                if (next < rows.size()) {
+                if (next < size) {
                     return true;
                 }
                 fill();
-                return next < rows.size();
+                return next < size;
             }
 
             @Override
@@ -146,7 +166,8 @@ public final class Scorer implements MapPartitionsFunction<Row, Row> {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                Row r = rows.get(next);
+                Row r = rows[next];
+                rows[next] = null;
                 double score = scores[next][0];
                 next++;
                 Object[] out = new Object[passThrough + 2];
@@ -159,22 +180,18 @@ public final class Scorer implements MapPartitionsFunction<Row, Row> {
             }
 
             private void fill() {
-                rows.clear();
+                size = 0;
                 next = 0;
-                while (rows.size() < batch && input.hasNext()) {
-                    Row r = input.next();
-                    int base = rows.size() * features;
-                    for (int j = 0; j < features; j++) {
-                        Object v = r.get(passThrough + j);
-                        values[base + j] = v == null ? Float.NaN : ((Number) v).floatValue();
-                    }
-                    rows.add(r);
+                while (size < batch && input.hasNext()) {
+                    Tuple2<Row, float[]> r = input.next();
+                    System.arraycopy(r._2(), 0, values, size * features, features);
+                    rows[size++] = r._1();
                 }
-                if (rows.isEmpty()) {
+                if (size == 0) {
                     return;
                 }
                 try {
-                    scores = booster.inplace_predict(values, rows.size(), features, Float.NaN, range);
+                    scores = booster.inplace_predict(values, size, features, Float.NaN, range);
                 } catch (XGBoostError e) {
                     throw new IllegalStateException("XGBoost prediction failed: " + e.getMessage(), e);
                 }
