@@ -14,9 +14,9 @@ import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 
 /** {@code mlops promote}: the candidate against production with every gate, and the switch when all pass. */
-@Command(name = "promote", versionProvider = Cli.Version.class,
+@Command(name = "promote", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = {
-            "Evaluate the candidate (or --version) against production with every gate the spec declares, all of them",
+            "Evaluate the candidate (or --model-version) against production with every gate the spec declares, all of them",
             "reported: its own deploy thresholds; beating production on its test split by promotion.margin on the",
             "primary metric, in at least promotion.confidence of the paired bootstrap resamples; no slice worse by more",
             "than promotion.slice_tolerance; the shadow gate passed against this production version; a human approval",
@@ -32,15 +32,9 @@ public final class PromoteCommand extends PlatformCommand {
     @Option(names = "--date", required = true, paramLabel = "YYYY-MM-DD", description = "the data date of the decision (the run's identity)")
     LocalDate date;
 
-    @Option(names = "--version", paramLabel = "V", description = "the version to promote (default: the candidate)")
+    // --version prints the code version, as in every job image (its health check)
+    @Option(names = "--model-version", paramLabel = "V", description = "the model version to promote (default: the candidate)")
     Integer version;
-
-    // --version names a model version here, so the code version is -V only
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
-
-    @Option(names = "-V", versionHelp = true, description = "Print version information and exit.")
-    boolean versionInfo;
 
     @Option(names = "--approve-as", paramLabel = "NAME", description = "record a human approval of the version first (needs --reason)")
     String approver;
