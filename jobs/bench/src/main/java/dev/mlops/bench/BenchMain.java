@@ -2,6 +2,10 @@ package dev.mlops.bench;
 
 import dev.mlops.core.logging.Logs;
 import java.nio.file.Files;
+import java.util.concurrent.TimeUnit;
+import java.nio.file.Paths;
+import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import dev.mlops.bench.IngestBench.BenchFailure;
@@ -76,6 +80,28 @@ final class BenchMain {
             return n;
         } catch (NumberFormatException e) {
             throw new BenchFailure(key + " must be a number, got '" + v + "'");
+        }
+    }
+
+    /** null when the python has numpy and xgboost, else why the python peer is skipped (the train and transform benches). */
+    static String xgboostMissing(String python) {
+        if (!Files.isExecutable(Paths.get(python))) {
+            return python + " does not exist (install Debian's python3-xgboost: make bench does it when missing)";
+        }
+        try {
+            Process p = new ProcessBuilder(python, "-c", "import numpy, xgboost").redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return python + " -c 'import xgboost' did not finish in 120s";
+            }
+            return p.exitValue() == 0 ? null : python + " has no xgboost (apt-get install -y python3-xgboost; make bench does it when missing): "
+                    + text.lines().reduce((a, b) -> b).orElse("");
+        } catch (IOException e) {
+            return "cannot run " + python + ": " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
         }
     }
 }

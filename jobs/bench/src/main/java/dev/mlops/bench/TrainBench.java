@@ -16,7 +16,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
@@ -27,7 +26,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoost;
@@ -228,7 +226,7 @@ public final class TrainBench {
         System.err.printf(Locale.ROOT, "bench: wrote %,d + %,d held-out rows x (1 + %d) float32 (%s) in %.1fs%n", sizes.rows(), sizes.holdout(),
                 sizes.features(), IngestBench.mb(dataBytes), genSeconds);
 
-        String pythonSkipped = xgboostMissing();
+        String pythonSkipped = BenchMain.xgboostMissing(python);
         if (pythonSkipped != null) {
             System.err.println("bench: python peer SKIPPED: " + pythonSkipped);
         }
@@ -380,28 +378,6 @@ public final class TrainBench {
             s += (v - mean) * (v - mean);
         }
         return Math.sqrt(s / holdoutLabels.length);
-    }
-
-    /** null when the python has xgboost, else why the python peer is skipped. */
-    private String xgboostMissing() {
-        if (!Files.isExecutable(Paths.get(python))) {
-            return python + " does not exist (install Debian's python3-xgboost: make bench does it when missing)";
-        }
-        try {
-            Process p = new ProcessBuilder(python, "-c", "import numpy, xgboost").redirectErrorStream(true).start();
-            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return python + " -c 'import xgboost' did not finish in 120s";
-            }
-            return p.exitValue() == 0 ? null : python + " has no xgboost (apt-get install -y python3-xgboost; make bench does it when missing): "
-                    + text.lines().reduce((a, b) -> b).orElse("");
-        } catch (IOException e) {
-            return "cannot run " + python + ": " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        }
     }
 
     /** Runs a peer process (stderr passed through) and parses the last JSON line of its stdout (null when it printed none). */

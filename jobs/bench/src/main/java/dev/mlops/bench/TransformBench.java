@@ -26,7 +26,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
@@ -42,7 +41,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -330,7 +328,7 @@ public final class TransformBench {
         Map<String, Object> modelInfo = modelInfo(model);
         System.err.printf(Locale.ROOT, "bench: trained the model (%s) on %,d rows in %.1fs (untimed)%n", modelInfo, sizes.trainRows(), trainSeconds);
 
-        String pythonSkipped = xgboostMissing();
+        String pythonSkipped = BenchMain.xgboostMissing(python);
         if (pythonSkipped != null) {
             System.err.println("bench: python peer SKIPPED: " + pythonSkipped);
         }
@@ -774,28 +772,6 @@ public final class TransformBench {
         m.put("best_iteration", root.path("learner").path("attributes").path("best_iteration").asText(null));
         m.put("json_bytes", modelJson.length);
         return m;
-    }
-
-    /** null when the python has xgboost, else why the python peer is skipped. */
-    private String xgboostMissing() {
-        if (!Files.isExecutable(Paths.get(python))) {
-            return python + " does not exist (install Debian's python3-xgboost: make bench does it when missing)";
-        }
-        try {
-            Process p = new ProcessBuilder(python, "-c", "import numpy, xgboost").redirectErrorStream(true).start();
-            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return python + " -c 'import xgboost' did not finish in 120s";
-            }
-            return p.exitValue() == 0 ? null : python + " has no xgboost (apt-get install -y python3-xgboost; make bench does it when missing): "
-                    + text.lines().reduce((a, b) -> b).orElse("");
-        } catch (IOException e) {
-            return "cannot run " + python + ": " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        }
     }
 
     /** Runs a peer process (stderr passed through) and parses the last JSON line of its stdout. */
