@@ -37,6 +37,8 @@ help:
 	@echo "              when terraform is not on PATH; make test checks terraform/ without it; TF_INIT_FLAGS for a mirror)"
 	@echo "make monitoring-check - promtool check/test rules on terraform/modules/monitoring and MonitoringRulesTest (installs"
 	@echo "              Debian's prometheus package for promtool when it is missing; make test runs the test without promtool)"
+	@echo "make dags-test - the Airflow DAGs (dags/): plan layer and DAG-file tests on Debian's python3 (no Airflow needed), and the"
+	@echo "              DagBag/structure tests when AIRFLOW_PYTHON (default python3) imports airflow (docs/dags.md)"
 	@echo "make clean  - remove build output, local state (.mlops/) and benchmark output"
 
 build:
@@ -155,6 +157,23 @@ monitoring-check:
 	  || { echo "monitoring-check: could not install promtool (apt-get install prometheus)"; exit 1; }
 	cd $(MONITORING)/rules && promtool check rules mlops.rules.yml && promtool test rules mlops.rules.test.yml
 	$(MVN) verify -pl jobs/cli -am -DskipITs -Dsurefire.failIfNoSpecifiedTests=false -Dtest='MonitoringNamesTest,MonitoringRulesTest'
+
+# the Airflow DAGs (dags/, docs/dags.md): the plan layer and the DAG file's tests on Debian's python3 with python3-yaml
+# (installed here when missing), then the tests that need Airflow, with AIRFLOW_PYTHON when it imports airflow
+# (e.g. AIRFLOW_PYTHON=~/venvs/airflow/bin/python); without Airflow they are skipped, and this says so
+DAGS_PYTHON ?= /usr/bin/python3
+AIRFLOW_PYTHON ?= python3
+.PHONY: dags-test
+dags-test:
+	@$(DAGS_PYTHON) -c 'import yaml' 2>/dev/null || { echo "dags-test: installing python3-yaml (the plan layer reads the specs with PyYAML)"; \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-yaml >/dev/null; } \
+	  || { echo "dags-test: could not install python3-yaml (apt-get install python3-yaml)"; exit 1; }
+	cd dags && $(DAGS_PYTHON) -m unittest discover -s tests -t .
+	@if $(DAGS_PYTHON) -c 'import airflow' 2>/dev/null; then echo "dags-test: the Airflow tests ran above ($(DAGS_PYTHON) imports airflow)"; \
+	elif $(AIRFLOW_PYTHON) -c 'import airflow, yaml' 2>/dev/null; then \
+	  echo "== Airflow tests with $(AIRFLOW_PYTHON)"; cd dags && $(AIRFLOW_PYTHON) -m unittest -v tests.test_airflow_dags; \
+	else echo "dags-test: Airflow tests skipped: $(AIRFLOW_PYTHON) cannot import airflow and yaml (set AIRFLOW_PYTHON to a Python with"; \
+	  echo "           apache-airflow>=2.10, apache-airflow-providers-cncf-kubernetes and PyYAML to run them)"; fi
 
 clean:
 	-$(MVN) clean
