@@ -13,8 +13,9 @@ import java.util.Map;
  */
 public record ModelSpec(String model, String description, String owner, Task task, String entity,
                         LabelSpec label, Map<String, DatasetSpec> datasets, Map<String, FeatureGroupSpec> features,
-                        TrainingSpec training, ShadowSpec shadow, QualitySpec quality, PromotionSpec promotion) {
+                        TrainingSpec training, ShadowSpec shadow, QualitySpec quality, PromotionSpec promotion, ScheduleSpec schedule) {
     public ModelSpec {
+        schedule = schedule == null ? ScheduleSpec.DEFAULT : schedule;
         shadow = shadow == null ? ShadowSpec.DEFAULT : shadow;
         quality = quality == null ? QualitySpec.DEFAULT : quality;
         promotion = promotion == null ? PromotionSpec.DEFAULT : promotion;
@@ -174,5 +175,10 @@ public record ModelSpec(String model, String description, String owner, Task tas
                     "model '" + model + "' has no dataset '" + name + "'; expected one of " + datasets.keySet());
         }
         return d;
+    }
+
+    /** The same spec with another training section (validated again). */
+    public ModelSpec withTraining(TrainingSpec newTraining) {
+        return new ModelSpec(model, description, owner, task, entity, label, datasets, features, newTraining, shadow, quality, promotion, schedule);
     }
 }
