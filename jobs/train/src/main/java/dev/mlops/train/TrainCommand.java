@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
             "meeting the deploy thresholds goes to production by itself, any other waits as candidate."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:a version was registered", "1:failed, retryable (a retry resumes at the failed step)",
-            "2:bad usage or config (e.g. an unknown hyperparameter)", "100:too few labelled rows to train (the count is in the message)"})
+            "2:bad usage or config (e.g. an unknown hyperparameter)", "100:too few labelled rows to train (the count is in the message), or the candidate is still being shadowed"})
 public final class TrainCommand extends PlatformCommand {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "model spec name, e.g. zone_demand")
     String model;
@@ -40,8 +40,20 @@ public final class TrainCommand extends PlatformCommand {
             description = "where to train: in process (default) or a SageMaker training job (needs sagemaker.role_arn and an s3:// lake)")
     String backend;
 
-    @Option(names = "--tune", description = "random search over training.tuning.ranges (trial budget: training.tuning.trials)")
+    @Option(names = "--tune", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
+            description = "random search over training.tuning.ranges (trial budget: training.tuning.trials); --tune=false: off (default)")
     boolean tune;
+
+    @Option(names = "--window", paramLabel = "DAYS", description = "training window instead of the spec's training.window, e.g. 21d")
+    String window;
+
+    @Option(names = "--hyperparameters", paramLabel = "JSON",
+            description = "hyperparameter overrides as a JSON object (SageMaker XGBoost names), e.g. '{\"eta\": 0.05}'; --param wins on a clash")
+    String hyperparameters;
+
+    @Option(names = "--force", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
+            description = "train even while the candidate is still within its shadow period (it is replaced); default false")
+    boolean force;
 
     @Option(names = "--param", paramLabel = "NAME=VALUE", description = "override a hyperparameter (SageMaker XGBoost names, e.g. eta=0.05)")
     List<String> params = List.of();
@@ -91,9 +103,80 @@ public final class TrainCommand extends PlatformCommand {
         return out;
     }
 
+    /** The --hyperparameters JSON object, checked like --param. */
+    static Map<String, Object> parseJson(String json) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (json == null || json.isBlank()) {
+            return out;
+        }
+        Map<String, Object> m;
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> read = dev.mlops.core.json.Json.read(json, LinkedHashMap.class);
+            m = read;
+        } catch (RuntimeException e) {
+            throw JobException.usage("--hyperparameters: expected a JSON object such as {\"eta\": 0.05}, got '" + json + "'");
+        }
+        for (var e : m.entrySet()) {
+            if (!TrainingSpec.HYPERPARAMETERS.contains(e.getKey())) {
+                throw JobException.usage("--hyperparameters " + e.getKey() + ": expected one of SageMaker XGBoost's names " + TrainingSpec.HYPERPARAMETERS);
+            }
+            Object v = e.getValue();
+            if (!(v instanceof Number || v instanceof String)) {
+                throw JobException.usage("--hyperparameters " + e.getKey() + ": expected a number or a string, got " + v);
+            }
+            out.put(e.getKey(), v);
+        }
+        return out;
+    }
+
+    /** The spec with --window applied. */
+    static LoadedSpec withWindow(LoadedSpec spec, String window) {
+        if (window == null) {
+            return spec;
+        }
+        dev.mlops.core.spec.SpecDuration d;
+        try {
+            d = dev.mlops.core.spec.SpecDuration.parse(window);
+        } catch (RuntimeException e) {
+            throw JobException.usage("--window: expected whole days such as 14d, got '" + window + "'");
+        }
+        if (d.value().toSeconds() % 86_400 != 0 || d.value().toDays() < 1) {
+            throw JobException.usage("--window: expected whole days such as 14d, got '" + window + "'");
+        }
+        if (spec.spec().training() == null) {
+            return spec;
+        }
+        return new LoadedSpec(spec.spec().withTraining(spec.spec().training().withWindow(d)), spec.file(), spec.hash());
+    }
+
+    /**
+     * Exit 100 while the candidate is still within its shadow period (unless --force): a retrain
+     * triggered every day of a drift must not replace it before its gate could pass.
+     */
+    static void checkCandidate(Platform platform, LoadedSpec spec, LocalDate date) {
+        var registry = new dev.mlops.core.registry.Registry(platform.metadata());
+        var production = registry.alias(spec.model(), dev.mlops.core.registry.Registry.PRODUCTION);
+        var candidate = registry.alias(spec.model(), dev.mlops.core.registry.Registry.CANDIDATE);
+        if (production.isEmpty() || candidate.isEmpty() || candidate.equals(production)) {
+            return;
+        }
+        var v = registry.get(spec.model(), candidate.get()).orElseThrow();
+        long days = spec.spec().shadow().period().value().toDays();
+        LocalDate until = v.dataDate().plusDays(days);
+        if (date.isBefore(until) && !date.isBefore(v.dataDate())) {
+            throw JobException.nothingToDo("candidate v" + v.version() + " of " + spec.model() + " (trained for " + v.dataDate()
+                    + ") is in its shadow period until " + until + " (shadow.period " + spec.spec().shadow().period().text()
+                    + "): not replacing it; --force trains a new one anyway");
+        }
+    }
+
     @Override
     protected int run(Platform platform) {
-        LoadedSpec spec = platform.specs().load(model);
+        LoadedSpec spec = withWindow(platform.specs().load(model), window);
+        if (!force) {
+            checkCandidate(platform, spec, date);
+        }
         TrainJob.Backend b = switch (backend) {
             case "local" -> TrainJob.Backend.LOCAL;
             case "sagemaker" -> TrainJob.Backend.SAGEMAKER;
@@ -103,10 +186,18 @@ public final class TrainCommand extends PlatformCommand {
         TrainJob.SageMakerOptions sm = new TrainJob.SageMakerOptions(clients != null ? clients : () -> SageMakerTrainer.client(
                 config.sagemakerEndpoint(), config.awsRegion().orElse("us-east-1"), config.env() == dev.mlops.core.config.Environment.LOCAL),
                 firstPoll, maxPoll);
-        TrainJob job = new TrainJob(platform, spec, date, parse(params), tune, err(), beforeStep, b, sm);
+        Map<String, Object> overrides = parseJson(hyperparameters);
+        overrides.putAll(parse(params));
+        TrainJob job = new TrainJob(platform, spec, date, overrides, tune, err(), beforeStep, b, sm);
         Map<String, String> extra = new LinkedHashMap<>();
         if (!params.isEmpty()) {
             extra.put("params", String.join(",", params));
+        }
+        if (!overrides.isEmpty()) {
+            extra.put("hyperparameters", dev.mlops.core.json.Json.write(overrides));
+        }
+        if (window != null) {
+            extra.put("window", window);
         }
         extra.put("tune", Boolean.toString(tune));
         extra.put("backend", backend);

@@ -126,4 +126,10 @@ public record TrainingSpec(SpecDuration window, Split split, Integer minLabelled
     public Map<String, Object> hyperparameters() {
         return java.util.Collections.unmodifiableMap(hyperparameters);
     }
+
+    /** The same training with another window (train --window). */
+    public TrainingSpec withWindow(SpecDuration newWindow) {
+        return new TrainingSpec(newWindow, split, minLabelledRows, hyperparameters, tuning, primaryMetric, threshold, slices, deployThresholds,
+                baseline, timeFeatures, sagemaker);
+    }
 }
