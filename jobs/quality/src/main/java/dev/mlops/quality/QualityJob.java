@@ -109,7 +109,7 @@ public final class QualityJob implements BatchJob {
     }
 
     /** The decision. */
-    public record Decision(boolean judged, boolean retrain, int version, String latestDueDate, List<RetrainRules.Rule> rules,
+    public record Decision(boolean judged, boolean retrain, Integer version, String latestDueDate, List<RetrainRules.Rule> rules,
                            List<String> reasons, List<String> notJudged, List<String> alerts, long newLabels, String partition) {
     }
 
@@ -143,10 +143,13 @@ public final class QualityJob implements BatchJob {
 
     @Override
     public Job build(JobMetrics metrics) {
-        new Registry(platform.metadata()).alias(spec.model(), Registry.PRODUCTION).orElseThrow(() -> JobException.nothingToDo(
-                "no production version of " + spec.model() + " to judge: nothing to do (train one: mlops train)"));
         var repo = platform.batch().jobRepository();
         var tx = platform.batch().transactionManager();
+        if (new Registry(platform.metadata()).alias(spec.model(), Registry.PRODUCTION).isEmpty()) {
+            return new JobBuilder(NAME, repo)
+                    .start(new StepBuilder("bootstrap", repo).tasklet((c, ctx) -> bootstrap(c, ctx, metrics), tx).build())
+                    .build();
+        }
         return new JobBuilder(NAME, repo)
                 .start(new StepBuilder("evaluate", repo).tasklet((c, ctx) -> evaluate(ctx), tx).build())
                 .next(new StepBuilder("drift", repo).tasklet((c, ctx) -> drift(ctx), tx).build())
@@ -756,6 +759,51 @@ public final class QualityJob implements BatchJob {
         return RepeatStatus.FINISHED;
     }
 
+    /**
+     * No production version yet: the first one must be trained, once the labels of a training
+     * window are due (training.min_labelled_rows of them). Retrain true with that reason, or exit
+     * 100 with the count so far. The same label events as train's window, so the decision and
+     * the training agree.
+     */
+    private RepeatStatus bootstrap(StepContribution contribution, ChunkContext c, JobMetrics metrics) {
+        JobExecution e = execution(c);
+        List<LocalDate> window = TrainingData.window(model(), date);
+        LocalDate from = window.get(0);
+        LocalDate through = window.get(window.size() - 1);
+        Dataset<Row> events = new TrainingSets(platform.spark(), lake()).labelEvents(model(), from, through, new ArrayList<>());
+        long due = events == null ? 0 : events.count();
+        int needed = model().training().minLabelledRows();
+        boolean fired = due >= needed;
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("label_events_from", from.toString());
+        ev.put("label_events_through", through.toString());
+        String reason = String.format(Locale.ROOT, "no production version of %s: %d label events due in the training window %s..%s "
+                + "(training.min_labelled_rows %d)%s", spec.model(), due, from, through, needed, fired ? ": train the first version" : "");
+        RetrainRules.Rule rule = new RetrainRules.Rule("first_version", "label_events", (double) due, (double) needed, ">=", null, null, fired,
+                (fired ? "" : "not fired: ") + reason, ev);
+        if (!fired) {
+            Decision d = new Decision(false, false, null, through.toString(), List.of(rule), List.of(), List.of(reason), List.of(), due, null);
+            save(e, DECIDED, d);
+            ExitStatus noop = new ExitStatus(JobRunner.NOOP, "nothing to judge: " + reason + "; the first training waits for more labels");
+            contribution.setExitStatus(noop);
+            e.setExitStatus(noop);
+            return RepeatStatus.FINISHED;
+        }
+        Path target = publishDecision(e, null, through, List.of(rule), true);
+        Decision d = new Decision(true, true, null, through.toString(), List.of(rule), List.of(reason), List.of(), List.of(), due, target.toString());
+        Map<String, Object> evidence = new LinkedHashMap<>();
+        evidence.put("data_date", date.toString());
+        evidence.put("rules", List.of(ruleJson(rule)));
+        evidence.put("decisions", target.toString());
+        new AuditLedger(platform.metadata()).append(new AuditLedger.NewEntry(spec.model(), null, AuditEntry.QUALITY, Actor.job(NAME),
+                "retrain", List.of(reason), evidence));
+        Gauge.builder("mlops_quality_retrain", () -> 1).description("1 when the quality job decided to retrain the production version")
+                .tag("model_version", "none").strongReference(true).register(metrics.registry());
+        save(e, DECIDED, d);
+        say("quality %s %s: retrain true: %s", spec.model(), date, reason);
+        return RepeatStatus.FINISHED;
+    }
+
     static Map<String, Object> ruleJson(RetrainRules.Rule r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("rule", r.rule());
@@ -873,7 +921,7 @@ public final class QualityJob implements BatchJob {
         }
     }
 
-    private Path publishDecision(JobExecution e, int v, LocalDate latest, List<RetrainRules.Rule> rules, boolean retrain) {
+    private Path publishDecision(JobExecution e, Integer v, LocalDate latest, List<RetrainRules.Rule> rules, boolean retrain) {
         Timestamp now = Timestamp.from(Instant.now());
         Date due = Date.valueOf(latest);
         List<Row> rows = new ArrayList<>();
@@ -927,6 +975,24 @@ public final class QualityJob implements BatchJob {
         Evaluated ev = read(outcome.context(), EVALUATED, Evaluated.class);
         DriftResult dr = read(outcome.context(), DRIFTED, DriftResult.class);
         Decision d = read(outcome.context(), DECIDED, Decision.class);
+        if (ev == null && d != null && d.version() == null) {
+            // the bootstrap decision: no production version yet
+            counts.put("new_labels", d.newLabels());
+            if (!d.judged()) {
+                return new ResultParts("", counts, outputs, decisions, d.notJudged());
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("decision", "retrain");
+            m.put("retrain", true);
+            m.put("model_version", null);
+            m.put("date", date.toString());
+            m.put("latest_due_date", d.latestDueDate());
+            m.put("reasons", d.reasons());
+            m.put("rules", d.rules().stream().map(QualityJob::ruleJson).toList());
+            decisions.add(m);
+            outputs.add(d.partition());
+            return new ResultParts("- no production version: retrain true (the first)", counts, outputs, decisions, d.reasons());
+        }
         if (ev == null) {
             return new ResultParts("", counts, outputs, decisions, List.of());
         }

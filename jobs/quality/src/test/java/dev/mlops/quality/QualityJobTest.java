@@ -130,10 +130,28 @@ class QualityJobTest {
 
     @Test
     @Order(1)
-    void withoutAProductionVersionThereIsNothingToJudge() {
+    @SuppressWarnings("unchecked")
+    void withoutAProductionVersionTheFirstIsTrainedOnceATrainingWindowOfLabelsIsDue() throws Exception {
+        // the first day: no label is due yet (delay 1d), so nothing to decide: 100 with the count
+        TestEnvironment.Output early = quality("tt", D);
+        assertThat(early.code()).as(early.out() + early.err()).isEqualTo(100);
+        assertThat(early.out()).contains("no production version of tt: 0 label events due").contains("training.min_labelled_rows 300");
+        // a training window later: retrain true, the reason and the count in the result, exit 0 (the daily DAG triggers the retrain)
         TestEnvironment.Output o = quality("tt", D.plusDays(9));
-        assertThat(o.code()).as(o.out() + o.err()).isEqualTo(100);
-        assertThat(o.out()).contains("no production version of tt to judge");
+        assertThat(o.code()).as(o.out() + o.err()).isZero();
+        Map<String, Object> d = decision("tt", D.plusDays(9));
+        assertThat(d.get("retrain")).isEqualTo(true);
+        assertThat(d.get("model_version")).isNull();
+        assertThat((List<String>) d.get("reasons")).singleElement().asString().startsWith("no production version of tt: ")
+                .endsWith(": train the first version");
+        Map<String, Object> rule = ((List<Map<String, Object>>) d.get("rules")).get(0);
+        assertThat(rule.get("rule")).isEqualTo("first_version");
+        assertThat(((Number) rule.get("value")).doubleValue()).isGreaterThanOrEqualTo(300);
+        assertThat(new dev.mlops.core.audit.AuditLedger(tp.platform().metadata()).log("tt")).anySatisfy(a -> {
+            assertThat(a.action()).isEqualTo("quality");
+            assertThat(a.decision()).isEqualTo("retrain");
+            assertThat(a.version()).isNull();
+        });
     }
 
     @Test
@@ -187,7 +205,9 @@ class QualityJobTest {
         List<Map<String, Object>> evaluated = (List<Map<String, Object>>) ((Map<String, Object>) result("tt", run).get("counts")).get("evaluated");
         assertThat(evaluated).extracting(m -> m.get("date")).containsExactly(d7.toString(), d8.toString());
         // the verdict is in the audit ledger, and the decisions table
-        List<AuditEntry> entries = new AuditLedger(tp.platform().metadata()).log("tt").stream().filter(x -> x.action().equals("quality")).toList();
+        // (besides the bootstrap decision of order 1, which has no version)
+        List<AuditEntry> entries = new AuditLedger(tp.platform().metadata()).log("tt").stream()
+                .filter(x -> x.action().equals("quality") && x.version() != null).toList();
         assertThat(entries).hasSize(1);
         assertThat(entries.get(0).decision()).isEqualTo("no_retrain");
         assertThat(entries.get(0).version()).isEqualTo(v);
@@ -214,7 +234,8 @@ class QualityJobTest {
         assertThat(o.out()).contains("nothing to judge for tt v" + v).contains("48 labelled predictions on the latest due prediction date " + d4
                 + " < 100 (quality.min_labelled); no verdict");
         assertThat(value("tt", d4, "label_coverage", "all")).isEqualTo(1.0);
-        assertThat(new AuditLedger(tp.platform().metadata()).log("tt").stream().filter(x -> x.action().equals("quality")).count()).isEqualTo(1);
+        assertThat(new AuditLedger(tp.platform().metadata()).log("tt").stream().filter(x -> x.action().equals("quality") && x.version() != null)
+                .count()).isEqualTo(1);
     }
 
     @Test
