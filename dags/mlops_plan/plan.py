@@ -185,7 +185,8 @@ def job_task(env, task_id, job, arguments, upstream=(), trigger_rule="all_succes
         "service_account": env["service_account_prefix"] + job,
         "node_selector": dict(node_pool.get("node_selector") or {}),
         "tolerations": list(node_pool.get("tolerations") or []),
-        "env_vars": dict(env.get("env_vars") or {}),
+        # the Airflow run id reaches the audit ledger as the actor's run (Actor.job reads MLOPS_RUN_ID)
+        "env_vars": dict(env.get("env_vars") or {}, MLOPS_RUN_ID="{{ run_id }}"),
         "secret_env": list(env.get("secret_env") or []),
         "specs_config_map": env.get("specs_config_map"),
         "xcom": True,
@@ -402,7 +403,7 @@ def check(plan):
         if t["kind"] == "job":
             if t["job"] not in JOBS:
                 raise ValueError("%s.%s: unknown job %r" % (where, t["task_id"], t["job"]))
-            for a in t["arguments"]:
+            for a in t["arguments"] + list(t["env_vars"].values()):
                 for e in template_expressions(a):
                     check_expression(e, plan["params"])
         elif t["kind"] == "branch":
