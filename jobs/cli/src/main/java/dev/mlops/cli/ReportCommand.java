@@ -27,11 +27,12 @@ import picocli.CommandLine.Option;
  * shadow and dq tables, the registry and the audit ledger.
  */
 @Command(name = "report", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
-        description = {"Write an HTML report of the models' lifecycle and print its summary: per model the registry's versions,",
-            "model quality over time per version, drift per feature and day, shadow agreement, validation results per dataset",
-            "and day, and the decision timeline of the audit ledger (promotions, rollbacks, gates, verdicts, retrain decisions).",
-            "One self-contained file (inline SVG charts): it opens without a network. A table no job has written yet",
-            "(e.g. no shadow run) is a section saying so, not an error."},
+        description = {"Write one HTML report of the models' lifecycle and print its summary. Per model:",
+            "the registry's versions, model quality over time per version, drift per feature",
+            "and day, shadow agreement, validation results per dataset and day, and the",
+            "decision timeline of the audit ledger (promotions, rollbacks, gates, verdicts,",
+            "retrain decisions). Self-contained (inline SVG charts): it opens offline.",
+            "A table no job has written yet (e.g. no shadow run) is a section saying so."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the report was written (also when some tables are still empty)", "1:failed, retryable (lake, database, disk)",
             "2:bad usage or config: an unknown model (naming the specs directory), --to before --from"})
@@ -80,7 +81,8 @@ public final class ReportCommand extends PlatformCommand {
     private static void write(Path file, String html) {
         try {
             Files.createDirectories(file.getParent());
-            Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
+            // not createTempFile: its owner-only permissions would stay with the report
+            Path tmp = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
             Files.writeString(tmp, html, StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
