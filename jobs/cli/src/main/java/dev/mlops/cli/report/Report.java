@@ -503,6 +503,8 @@ public final class Report {
         String drawn;
         try {
             drawn = svg.get();
+        } catch (VirtualMachineError e) {
+            throw e;
         } catch (RuntimeException | Error e) {
             // e.g. a JDK without fonts (fontconfig) cannot measure text; the numbers are in the tables below
             h.append("<p class=\"missing\">The chart ").append(esc(name)).append(" could not be drawn: ").append(esc(String.valueOf(e)))
