@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "mlops", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = {"An MLOps batch platform: every step of a tabular model's life as a restartable, observable batch job.",
             "Runs locally on embedded defaults (state under $MLOPS_HOME, default ./.mlops) or against AWS (--env aws)."},
-        subcommands = {GenerateCommand.class, IngestCommand.class, ValidateCommand.class, FeaturesCommand.class, TrainCommand.class, RegistryCommand.class, TransformCommand.class, ShadowCommand.class, QualityCommand.class, PromoteCommand.class, RollbackCommand.class, RunsCommand.class, AuditCommand.class, SpecCommand.class, ConfigCommand.class, dev.mlops.cli.pipeline.PipelineCommand.class},
+        subcommands = {GenerateCommand.class, IngestCommand.class, ValidateCommand.class, FeaturesCommand.class, TrainCommand.class, RegistryCommand.class, TransformCommand.class, ShadowCommand.class, QualityCommand.class, PromoteCommand.class, RollbackCommand.class, dev.mlops.cli.pipeline.PipelineCommand.class, RunsCommand.class, ReportCommand.class, AuditCommand.class, SpecCommand.class, ConfigCommand.class},
         commandListHeading = "%nCommands:%n",
         footerHeading = "%nExit codes (every job):%n",
         footer = {"  0 done; 1 failed, retryable; 2 bad usage or config; 3 data contract or quality violation;",

@@ -265,4 +265,158 @@ class MonitoringRulesTest {
         assertThat(done && p.exitValue() == 0).as("promtool " + String.join(" ", args) + ":\n" + out).isTrue();
         return out;
     }
+
+    // ---- mlops report over the same run (issue 9's demo summary and HTML report): no lifecycle of its own
+
+    @Test
+    void theReportShowsWhatTheJobsWrote() throws Exception {
+        Path file = home.resolve("report/tt.html");
+        long started = System.nanoTime();
+        TestEnvironment.Output o = TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> tp.platform()),
+                "report", "--model", "tt", "--out", file.toString());
+        System.out.println("MonitoringRulesTest: mlops report in " + (System.nanoTime() - started) / 1_000_000 + " ms:\n" + o.out());
+        assertThat(o.code()).as(o.out() + o.err()).isZero();
+        assertThat(o.out().strip()).endsWith("report: " + file.toAbsolutePath().normalize());
+        String html = Files.readString(file);
+        // kept for a look in a browser (the temp home goes away)
+        Files.copy(file, Files.createDirectories(Paths.get("target")).resolve("mlops-report-MonitoringRulesTest.html"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        ReportTables t = ReportTables.read(tp.platform(), "tt");
+
+        // one self-contained page: every section, charts inline, nothing to fetch
+        for (String section : List.of("versions", "quality", "drift", "shadow", "validation", "timeline")) {
+            assertThat(html).contains("id=\"tt-" + section + "\" data-section=\"" + section + "\"");
+        }
+        assertThat(html).doesNotContain("class=\"missing\"").doesNotContain("<script").doesNotContain("<link").doesNotContain(" src=");
+        assertThat(count(html, "<figure class=\"chart\" data-chart=\"quality:")).isPositive();
+        assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(count(html, "<svg "));
+        assertThat(html).contains("data-chart=\"quality:rmse\"", "data-chart=\"shadow:agreement\"", "data-chart=\"validation:checks\"");
+
+        // versions: the registry's, with their aliases
+        List<dev.mlops.core.registry.Registry.Version> versions = new dev.mlops.core.registry.Registry(tp.metadata()).list("tt");
+        assertThat(versions).hasSize(2);
+        assertThat(count(html, "<tr class=\"version\"")).isEqualTo(2);
+        for (var v : versions) {
+            assertThat(html).contains("<tr class=\"version\" data-version=\"" + v.version() + "\"><td>v" + v.version() + "</td><td>" + v.status());
+            assertThat(o.out()).contains("v" + v.version() + " " + v.status());
+        }
+
+        // quality: the day's rmse of quality_metrics, in the table and the summary
+        assertThat(t.rmse).isNotNull();
+        String rmse = String.format(java.util.Locale.ROOT, "%.4f", t.rmse);
+        assertThat(html).contains("<tr class=\"quality-day\" data-date=\"" + BEFORE + "\"");
+        assertThat(html).contains("data-metric=\"rmse\">" + rmse + "</td>");
+        assertThat(o.out()).contains("latest quality: " + BEFORE + " (v" + t.rmseVersion + "): rmse " + rmse);
+
+        // drift: one cell per feature (and the prediction) of drift_metrics, the drifted ones marked, the day's count
+        assertThat(count(html, "<td class=\"drift-cell")).isEqualTo(t.driftCells);
+        assertThat(count(html, "<tr class=\"drift-feature\"")).isEqualTo(t.driftFeatures);
+        assertThat(count(html, "<td class=\"drift-cell drifted\"")).isEqualTo(t.drifted);
+        assertThat(html).contains("<td data-date=\"" + LAST + "\">" + t.driftedFeatures + "/" + t.features + "</td>");
+        assertThat(count(html, "<tr class=\"decision-rule")).isEqualTo(t.rules);
+        assertThat(o.out()).contains("drift alerts: " + (t.driftAlert ? 1 : 0) + " of 1 judged day(s)")
+                .contains("retrain decisions: " + (t.retrain ? "1 (" + LAST + ")" : "0"));
+
+        // shadow: the day's agreement of shadow_results
+        String agreement = String.format(java.util.Locale.ROOT, "%.4f", t.agreement);
+        assertThat(html).contains("<tr class=\"shadow-day\" data-date=\"" + BEFORE + "\" data-agreement=\"" + agreement + "\"");
+        assertThat(count(html, "<tr class=\"shadow-day\"")).isEqualTo(1);
+        assertThat(o.out()).contains("shadow: 1 day(s); latest " + BEFORE + " v1 vs v2 agreement " + agreement + " on " + t.pairs + " events");
+
+        // validation: the day's checks of dq_results
+        assertThat(html).contains("data-date=\"" + EXTRA + "\" data-passed=\"" + t.checksPassed + "\" data-failed=\"" + t.checksFailed + "\"");
+        assertThat(o.out()).contains("validation: 1 day(s), 1 dataset(s), " + (t.checksPassed + t.checksFailed) + " checks, " + t.checksFailed + " failed");
+
+        // the timeline: every audit entry of the model, in order
+        List<dev.mlops.core.audit.AuditEntry> log = new dev.mlops.core.audit.AuditLedger(tp.metadata()).log("tt");
+        assertThat(count(html, "<tr class=\"audit-entry")).isEqualTo(log.size());
+        List<String> seqs = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<tr class=\"audit-entry[^\"]*\" data-seq=\"(\\d+)\" data-action=\"([a-z_]+)\"").matcher(html);
+        while (m.find()) {
+            seqs.add(m.group(1) + " " + m.group(2));
+        }
+        assertThat(seqs).containsExactlyElementsOf(log.stream().map(e -> e.seq() + " " + e.action()).toList());
+        assertThat(seqs).anyMatch(s -> s.endsWith(" validate")).anyMatch(s -> s.endsWith(" register")).anyMatch(s -> s.endsWith(" shadow"))
+                .anyMatch(s -> s.endsWith(" quality")).anyMatch(s -> s.endsWith(" promote"));
+        long promotions = log.stream().filter(e -> "production".equals(e.decision()) && !"rollback".equals(e.action())).count();
+        assertThat(promotions).isPositive();
+        assertThat(o.out()).contains("promotions: " + promotions + " (v1 ").contains("rollbacks: 0;").contains("audit entries: " + log.size());
+    }
+
+    @Test
+    void theReportSaysWhatIsNotThereYetAndRefusesBadUsage() throws Exception {
+        // a range with no data: every lake section says so, the registry is still shown; the default file under the home
+        TestEnvironment.Output o = TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> tp.platform()),
+                "report", "--from", "2030-01-01", "--to", "2030-01-31");
+        assertThat(o.code()).as(o.out() + o.err()).isZero();
+        Path file = home.resolve("reports/mlops-report.html");
+        assertThat(o.out()).contains("report: " + file.toAbsolutePath().normalize()).contains("shadow: none yet (no shadow_results partition of tt between 2030-01-01 and 2030-01-31");
+        String html = Files.readString(file);
+        assertThat(count(html, "<p class=\"missing\">Nothing yet: ")).isEqualTo(5);   // quality, drift, shadow, validation, timeline
+        assertThat(html).contains("no quality_metrics partition of tt", "no drift_metrics partition", "no dq_results partition",
+                "the audit ledger has no entry for tt").contains("<tr class=\"version\" data-version=\"1\"");
+
+        TestEnvironment.Output unknown = TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> tp.platform()),
+                "report", "--model", "nope");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("no spec for model 'nope'").contains(home.resolve("specs").toString()).contains("[tt]");
+        TestEnvironment.Output backwards = TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> tp.platform()),
+                "report", "--from", "2024-04-05", "--to", "2024-04-01");
+        assertThat(backwards.code()).isEqualTo(2);
+        assertThat(backwards.err()).contains("--to 2024-04-01 is before --from 2024-04-05");
+    }
+
+    static int count(String s, String what) {
+        int n = 0;
+        for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + what.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    /** What the report must show, read from the lake with plain Spark SQL (not the report's reader). */
+    static final class ReportTables {
+        Double rmse;
+        int rmseVersion;
+        int driftCells;
+        int driftFeatures;
+        int drifted;
+        long features;
+        long driftedFeatures;
+        int rules;
+        boolean driftAlert;
+        boolean retrain;
+        double agreement;
+        long pairs;
+        long checksPassed;
+        long checksFailed;
+
+        static ReportTables read(dev.mlops.core.Platform p, String model) {
+            var spark = p.spark();
+            String lake = p.lake().root().toString();
+            ReportTables t = new ReportTables();
+            var q = spark.read().parquet(lake + "/quality_metrics/dt=" + BEFORE + "/model=" + model)
+                    .where("metric = 'rmse' AND segment = 'all'").collectAsList();
+            assertThat(q).hasSize(1);
+            t.rmse = q.get(0).getAs("value");
+            t.rmseVersion = q.get(0).<Integer>getAs("model_version");
+            var d = spark.read().parquet(lake + "/drift_metrics/dt=" + LAST + "/model=" + model).where("kind IN ('feature', 'prediction')");
+            t.driftCells = (int) d.count();
+            t.driftFeatures = (int) d.select("feature").distinct().count();
+            t.drifted = (int) d.where("drifted").count();
+            t.features = d.where("kind = 'feature'").count();
+            t.driftedFeatures = d.where("kind = 'feature' AND drifted").count();
+            var dec = spark.read().parquet(lake + "/decisions/dt=" + LAST + "/model=" + model);
+            t.rules = (int) dec.where("rule <> 'retrain'").count();
+            t.driftAlert = dec.where("rule = 'drift_share' AND fired").count() > 0;
+            t.retrain = dec.where("rule = 'retrain' AND retrain").count() > 0;
+            var s = spark.read().parquet(lake + "/shadow_results/dt=" + BEFORE + "/model=" + model).where("segment = 'all'");
+            t.agreement = s.where("metric = 'agreement'").first().<Double>getAs("value");
+            t.pairs = Math.round(s.where("metric = 'pairs'").first().<Double>getAs("value"));
+            var dq = spark.read().parquet(lake + "/dq_results/dt=" + EXTRA + "/dataset=ev").where("model = '" + model + "'");
+            t.checksPassed = dq.where("status = 'passed'").count();
+            t.checksFailed = dq.where("status <> 'passed'").count();
+            return t;
+        }
+    }
 }
