@@ -6,12 +6,8 @@ import dev.mlops.cli.MonitoringNames.Check;
 import dev.mlops.cli.MonitoringNames.Emitted;
 import dev.mlops.cli.MonitoringNames.Query;
 import dev.mlops.cli.MonitoringNames.Rules;
-import dev.mlops.core.cli.Cli;
 import dev.mlops.core.testing.TestEnvironment;
-import dev.mlops.core.testing.TestEnvironment.TestPlatform;
-import dev.mlops.train.testing.TinyDemand;
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -21,10 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,10 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Grafana dashboard) use only metric names the jobs really emit. The names come from a real run, not a
  * list: the tiny demand model goes through ingest and validate (one day from a landing file), features,
  * train (twice: production, then a candidate), transform, shadow, quality and promote, in
- * process, and the metric names and their labels are read from the Prometheus text files those runs
- * wrote under results/. With promtool on PATH (Debian's prometheus package; make monitoring-check
- * installs it) the rules are also checked and unit-tested by promtool, and the dashboard's queries
- * parsed by it.
+ * process ({@link TinyLifecycle}, shared with AthenaViewsTest), and the metric names and their labels
+ * are read from the Prometheus text files those runs wrote under results/. With promtool on PATH
+ * (Debian's prometheus package; make monitoring-check installs it) the rules are also checked and
+ * unit-tested by promtool, and the dashboard's queries parsed by it.
  */
 class MonitoringRulesTest {
     static final Path REPO = TestEnvironment.specsDir().getParent().getParent();
@@ -47,90 +41,19 @@ class MonitoringRulesTest {
     static final Path RULE_TESTS = MONITORING.resolve("rules/mlops.rules.test.yml");
     static final Path DASHBOARD = MONITORING.resolve("dashboards/mlops.json");
 
-    static final LocalDate LAST = TinyDemand.LAST;
-    static final LocalDate BEFORE = LAST.minusDays(1);
-    /** The day that goes through ingest and validate (after the fixture's days, so it changes none of them). */
-    static final LocalDate EXTRA = LAST.plusDays(1);
+    static final LocalDate LAST = TinyLifecycle.LAST;
+    static final LocalDate BEFORE = TinyLifecycle.BEFORE;
+    static final LocalDate EXTRA = TinyLifecycle.EXTRA;
 
-    @TempDir
-    static Path home;
-    static TestPlatform tp;
-    /** "job date" -> what the run returned and printed. */
-    static final Map<String, TestEnvironment.Output> RUNS = new LinkedHashMap<>();
+    static TinyLifecycle life;
     static Emitted emitted;
 
     @BeforeAll
     static void runTheJobs() throws Exception {
-        Path specs = Files.createDirectories(home.resolve("specs"));
-        String columns = "      - {name: v, type: double}\n";
-        assertThat(TinyDemand.SPEC).contains(columns);
-        Files.writeString(specs.resolve("tt.yaml"), TinyDemand.SPEC.replace(columns, columns + """
-                    checks:
-                      - {kind: completeness, column: k}
-                      - {kind: non_negative, column: v}
-                      - {kind: size, min: 10}
-                """) + """
-                shadow: {period: 1d, min_agreement: 0.5, segment_floor: 0.1, tolerance: {relative: 0.5, absolute: 2.0}, top_k: 10}
-                quality: {window: 2d, min_labelled: 50, metrics: {rmse: {max: 100.0, days: 1}}, new_labels: 100}
-                promotion: {bootstrap: 100, require_shadow: false}
-                """);
-        tp = TestEnvironment.platform(home, Map.of("specs.dir", specs.toString()));
-        TinyDemand.writeEvents(tp);
-        writeLanding(EXTRA);
-
-        run("ingest", EXTRA);
-        run("validate", EXTRA);
-        run("features", LAST, "--from", TinyDemand.D0.toString(), "--to", LAST.toString(), "--no-online", "--chunk-days", "10");
-        run("train", BEFORE, "--param", "num_round=10");   // the first version: production
-        run("train", LAST, "--param", "num_round=10");     // the candidate
-        run("transform", BEFORE);                           // production and candidate; its labels are due by LAST
-        run("shadow", BEFORE);
-        run("quality", LAST);                               // quality of BEFORE's predictions, drift of LAST's scoring set
-        run("promote", LAST);
-        // the ledger's check writes metrics too (job audit, model _ledger, today)
-        RUNS.put("audit verify", TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> tp.platform()), "audit", "verify"));
-        System.out.println("MonitoringRulesTest: the runs\n" + runs());
-        Path results = home.resolve("results");
-        assertThat(results).as("no run wrote results:\n" + runs()).isDirectory();
+        life = TinyLifecycle.get();
+        Path results = life.home.resolve("results");
+        assertThat(results).as("no run wrote results:\n" + life.describeRuns()).isDirectory();
         emitted = MonitoringNames.emitted(results);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (tp != null) {
-            tp.close();
-        }
-    }
-
-    static void run(String job, LocalDate date, String... more) {
-        List<String> args = new ArrayList<>(List.of("--model", "tt"));
-        if (more.length == 0 || !more[0].equals("--from")) {
-            args.addAll(List.of("--date", date.toString()));
-        }
-        args.addAll(List.of(more));
-        args.add(0, job);
-        RUNS.put(job + " " + date, TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> tp.platform()), args.toArray(String[]::new)));
-    }
-
-    /** A day of events as the upstream system would deliver it: a CSV file in the landing zone. */
-    static void writeLanding(LocalDate date) throws IOException {
-        Path dir = Files.createDirectories(Paths.get(tp.platform().config().landingUri()).resolve("ev").resolve(date.toString()));
-        StringBuilder csv = new StringBuilder("k,ts,v\n");
-        Random rnd = new Random(3);
-        for (int k = 1; k <= 6; k++) {
-            for (int h = 0; h < 24; h += 2) {
-                csv.append(k).append(',').append(date).append(String.format(" %02d:%02d:00,", h, rnd.nextInt(60)))
-                        .append(Math.round(rnd.nextDouble() * 1000) / 100.0).append('\n');
-            }
-        }
-        Files.writeString(dir.resolve("ev.csv"), csv);
-    }
-
-    static String runs() {
-        StringBuilder b = new StringBuilder();
-        RUNS.forEach((k, o) -> b.append(k).append(": exit ").append(o.code()).append(' ').append(o.out().strip()).append('\n')
-                .append(o.code() == 0 || o.code() == 100 ? "" : o.err()));
-        return b.toString();
     }
 
     @Test
@@ -146,8 +69,9 @@ class MonitoringRulesTest {
         expected.put("quality " + LAST, Set.of(0));         // judged: its quality, drift and retrain gauges are there
         expected.put("promote " + LAST, Set.of(0, 100));
         expected.put("audit verify", Set.of(0));
-        assertThat(RUNS.keySet()).containsExactlyElementsOf(expected.keySet());
-        expected.forEach((run, codes) -> assertThat(codes).as(runs()).contains(RUNS.get(run).code()));
+        expected.put("audit export", Set.of(0));
+        assertThat(life.runs.keySet()).containsExactlyElementsOf(expected.keySet());
+        expected.forEach((run, codes) -> assertThat(codes).as(life.describeRuns()).contains(life.runs.get(run).code()));
         for (String job : List.of("ingest", "validate", "features", "train", "transform", "shadow", "quality", "promote")) {
             assertThat(emitted.files()).as("a .prom file of " + job).anyMatch(f -> f.toString().contains("/results/" + job + "/tt/"));
         }
