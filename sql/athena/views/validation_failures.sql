@@ -16,6 +16,7 @@ SELECT
 FROM ${database}.dq_results
 GROUP BY dt, dataset, model;
 
--- Example: the days the gate stopped a dataset, last days first
--- SELECT dt, dataset, failed_errors, failed_warnings, checks FROM ${database}.validation_failures
---  WHERE failed_errors > 0 ORDER BY dt DESC, dataset;
+-- Example: the days the gate stopped rentals, last days first (in Athena, name the dataset: dq_results
+-- projects it as an injected partition key)
+-- SELECT dt, failed_errors, failed_warnings, checks FROM ${database}.validation_failures
+--  WHERE dataset = 'rentals' AND failed_errors > 0 ORDER BY dt DESC;

@@ -27,15 +27,13 @@ import java.util.stream.Stream;
  * (MonitoringRulesTest: the metrics; AthenaViewsTest: the tables and views). One day comes from a
  * landing file through ingest and validate (a warning-level check fails on it, an error-level one
  * does not); features; train twice (production, then a candidate); transform with both; shadow;
- * quality; promote; the audit ledger's check and its export of today.
+ * quality; promote; the audit ledger's check and its export (the day or days the runs took, UTC).
  */
 final class TinyLifecycle {
     static final LocalDate LAST = TinyDemand.LAST;
     static final LocalDate BEFORE = LAST.minusDays(1);
     /** The day that goes through ingest and validate (after the fixture's days, so it changes none of them). */
     static final LocalDate EXTRA = LAST.plusDays(1);
-    /** The day the ledger's entries are appended on (the real clock, UTC), exported by audit export. */
-    static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
 
     private static TinyLifecycle instance;
 
@@ -85,6 +83,7 @@ final class TinyLifecycle {
     }
 
     private void runAll() throws IOException {
+        LocalDate started = LocalDate.now(ZoneOffset.UTC);
         TinyDemand.writeEvents(tp);
         writeLanding(EXTRA);
         run("ingest", EXTRA);
@@ -98,7 +97,10 @@ final class TinyLifecycle {
         run("promote", LAST);
         // the ledger's check writes metrics too (job audit, model _ledger, today); its export is the audit table
         ran.put("audit verify", execute("audit", "verify"));
-        ran.put("audit export", execute("audit", "export", "--date", TODAY.toString()));
+        // the ledger's entries carry the real clock: export the day(s) of the run (two when it crossed midnight, UTC)
+        for (LocalDate d = started; !d.isAfter(LocalDate.now(ZoneOffset.UTC)); d = d.plusDays(1)) {
+            ran.put("audit export " + d, execute("audit", "export", "--date", d.toString()));
+        }
         System.out.println("TinyLifecycle: the runs\n" + describeRuns());
     }
 
