@@ -101,11 +101,13 @@ bench:
 	$(MVN) -DskipTests install -pl jobs/bench -am
 	$(MVN) exec:exec -pl jobs/bench -Dexec.mainClass=dev.mlops.bench.AllBenches
 
-# the Athena DDL of every model's lake tables, generated from its spec (a test checks they agree)
+# the Athena DDL of every model's lake tables and its views, generated from its spec (a test checks they agree)
 athena-ddl: build
 	@for spec in dags/models/*.yaml; do model=$$(basename $$spec .yaml); \
 	  MLOPS_LOG_FORMAT=text ./mlops spec --athena --model $$model > sql/athena/$$model.sql || exit 1; \
-	  echo "wrote sql/athena/$$model.sql"; done
+	  echo "wrote sql/athena/$$model.sql"; \
+	  MLOPS_LOG_FORMAT=text ./mlops spec --athena-views --model $$model > sql/athena/views/$$model.sql || exit 1; \
+	  echo "wrote sql/athena/views/$$model.sql"; done
 
 images:
 	@if [ -z "$(ENGINE)" ] || ! $(ENGINE) info >/dev/null 2>&1; then \

@@ -36,6 +36,9 @@ public final class SpecCommand implements Callable<Integer> {
     @Option(names = "--athena", description = "print the Athena DDL of the model's lake tables (what sql/athena/<model>.sql holds)")
     boolean athena;
 
+    @Option(names = "--athena-views", description = "print the Athena views of the model (what sql/athena/views/<model>.sql holds)")
+    boolean athenaViews;
+
     @Override
     public Integer call() {
         PlatformConfig config = global.load();
@@ -60,7 +63,10 @@ public final class SpecCommand implements Callable<Integer> {
             }
         }
         for (LoadedSpec s : loaded) {
-            if (athena) {
+            if (athenaViews) {
+                spec.commandLine().getOut().print(dev.mlops.core.athena.AthenaDdl.viewsForModel(s.spec()));
+                spec.commandLine().getOut().flush();
+            } else if (athena) {
                 spec.commandLine().getOut().print(dev.mlops.core.athena.AthenaDdl.forModel(s.spec()));
                 spec.commandLine().getOut().flush();
             } else if (show) {

@@ -8,10 +8,7 @@ import dev.mlops.cli.MonitoringNames.Query;
 import dev.mlops.cli.MonitoringNames.Rules;
 import dev.mlops.core.cli.Cli;
 import dev.mlops.core.testing.TestEnvironment;
-import dev.mlops.core.testing.TestEnvironment.TestPlatform;
-import dev.mlops.train.testing.TinyDemand;
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -21,10 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,10 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Grafana dashboard) use only metric names the jobs really emit. The names come from a real run, not a
  * list: the tiny demand model goes through ingest and validate (one day from a landing file), features,
  * train (twice: production, then a candidate), transform, shadow, quality and promote, in
- * process, and the metric names and their labels are read from the Prometheus text files those runs
- * wrote under results/. With promtool on PATH (Debian's prometheus package; make monitoring-check
- * installs it) the rules are also checked and unit-tested by promtool, and the dashboard's queries
- * parsed by it.
+ * process ({@link TinyLifecycle}, shared with AthenaViewsTest), and the metric names and their labels
+ * are read from the Prometheus text files those runs wrote under results/. With promtool on PATH
+ * (Debian's prometheus package; make monitoring-check installs it) the rules are also checked and
+ * unit-tested by promtool, and the dashboard's queries parsed by it.
  */
 class MonitoringRulesTest {
     static final Path REPO = TestEnvironment.specsDir().getParent().getParent();
@@ -47,90 +42,19 @@ class MonitoringRulesTest {
     static final Path RULE_TESTS = MONITORING.resolve("rules/mlops.rules.test.yml");
     static final Path DASHBOARD = MONITORING.resolve("dashboards/mlops.json");
 
-    static final LocalDate LAST = TinyDemand.LAST;
-    static final LocalDate BEFORE = LAST.minusDays(1);
-    /** The day that goes through ingest and validate (after the fixture's days, so it changes none of them). */
-    static final LocalDate EXTRA = LAST.plusDays(1);
+    static final LocalDate LAST = TinyLifecycle.LAST;
+    static final LocalDate BEFORE = TinyLifecycle.BEFORE;
+    static final LocalDate EXTRA = TinyLifecycle.EXTRA;
 
-    @TempDir
-    static Path home;
-    static TestPlatform tp;
-    /** "job date" -> what the run returned and printed. */
-    static final Map<String, TestEnvironment.Output> RUNS = new LinkedHashMap<>();
+    static TinyLifecycle life;
     static Emitted emitted;
 
     @BeforeAll
     static void runTheJobs() throws Exception {
-        Path specs = Files.createDirectories(home.resolve("specs"));
-        String columns = "      - {name: v, type: double}\n";
-        assertThat(TinyDemand.SPEC).contains(columns);
-        Files.writeString(specs.resolve("tt.yaml"), TinyDemand.SPEC.replace(columns, columns + """
-                    checks:
-                      - {kind: completeness, column: k}
-                      - {kind: non_negative, column: v}
-                      - {kind: size, min: 10}
-                """) + """
-                shadow: {period: 1d, min_agreement: 0.5, segment_floor: 0.1, tolerance: {relative: 0.5, absolute: 2.0}, top_k: 10}
-                quality: {window: 2d, min_labelled: 50, metrics: {rmse: {max: 100.0, days: 1}}, new_labels: 100}
-                promotion: {bootstrap: 100, require_shadow: false}
-                """);
-        tp = TestEnvironment.platform(home, Map.of("specs.dir", specs.toString()));
-        TinyDemand.writeEvents(tp);
-        writeLanding(EXTRA);
-
-        run("ingest", EXTRA);
-        run("validate", EXTRA);
-        run("features", LAST, "--from", TinyDemand.D0.toString(), "--to", LAST.toString(), "--no-online", "--chunk-days", "10");
-        run("train", BEFORE, "--param", "num_round=10");   // the first version: production
-        run("train", LAST, "--param", "num_round=10");     // the candidate
-        run("transform", BEFORE);                           // production and candidate; its labels are due by LAST
-        run("shadow", BEFORE);
-        run("quality", LAST);                               // quality of BEFORE's predictions, drift of LAST's scoring set
-        run("promote", LAST);
-        // the ledger's check writes metrics too (job audit, model _ledger, today)
-        RUNS.put("audit verify", TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> tp.platform()), "audit", "verify"));
-        System.out.println("MonitoringRulesTest: the runs\n" + runs());
-        Path results = home.resolve("results");
-        assertThat(results).as("no run wrote results:\n" + runs()).isDirectory();
+        life = TinyLifecycle.get();
+        Path results = life.home.resolve("results");
+        assertThat(results).as("no run wrote results:\n" + life.describeRuns()).isDirectory();
         emitted = MonitoringNames.emitted(results);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (tp != null) {
-            tp.close();
-        }
-    }
-
-    static void run(String job, LocalDate date, String... more) {
-        List<String> args = new ArrayList<>(List.of("--model", "tt"));
-        if (more.length == 0 || !more[0].equals("--from")) {
-            args.addAll(List.of("--date", date.toString()));
-        }
-        args.addAll(List.of(more));
-        args.add(0, job);
-        RUNS.put(job + " " + date, TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> tp.platform()), args.toArray(String[]::new)));
-    }
-
-    /** A day of events as the upstream system would deliver it: a CSV file in the landing zone. */
-    static void writeLanding(LocalDate date) throws IOException {
-        Path dir = Files.createDirectories(Paths.get(tp.platform().config().landingUri()).resolve("ev").resolve(date.toString()));
-        StringBuilder csv = new StringBuilder("k,ts,v\n");
-        Random rnd = new Random(3);
-        for (int k = 1; k <= 6; k++) {
-            for (int h = 0; h < 24; h += 2) {
-                csv.append(k).append(',').append(date).append(String.format(" %02d:%02d:00,", h, rnd.nextInt(60)))
-                        .append(Math.round(rnd.nextDouble() * 1000) / 100.0).append('\n');
-            }
-        }
-        Files.writeString(dir.resolve("ev.csv"), csv);
-    }
-
-    static String runs() {
-        StringBuilder b = new StringBuilder();
-        RUNS.forEach((k, o) -> b.append(k).append(": exit ").append(o.code()).append(' ').append(o.out().strip()).append('\n')
-                .append(o.code() == 0 || o.code() == 100 ? "" : o.err()));
-        return b.toString();
     }
 
     @Test
@@ -146,8 +70,9 @@ class MonitoringRulesTest {
         expected.put("quality " + LAST, Set.of(0));         // judged: its quality, drift and retrain gauges are there
         expected.put("promote " + LAST, Set.of(0, 100));
         expected.put("audit verify", Set.of(0));
-        assertThat(RUNS.keySet()).containsExactlyElementsOf(expected.keySet());
-        expected.forEach((run, codes) -> assertThat(codes).as(runs()).contains(RUNS.get(run).code()));
+        assertThat(life.runs.keySet().stream().filter(k -> !k.startsWith("audit export "))).containsExactlyElementsOf(expected.keySet());
+        expected.forEach((run, codes) -> assertThat(codes).as(life.describeRuns()).contains(life.runs.get(run).code()));
+        life.runs.forEach((run, o) -> assertThat(!run.startsWith("audit export ") || o.code() == 0).as(life.describeRuns()).isTrue());
         for (String job : List.of("ingest", "validate", "features", "train", "transform", "shadow", "quality", "promote")) {
             assertThat(emitted.files()).as("a .prom file of " + job).anyMatch(f -> f.toString().contains("/results/" + job + "/tt/"));
         }
@@ -270,9 +195,9 @@ class MonitoringRulesTest {
 
     @Test
     void theReportShowsWhatTheJobsWrote() throws Exception {
-        Path file = home.resolve("report/tt.html");
+        Path file = life.home.resolve("report/tt.html");
         long started = System.nanoTime();
-        TestEnvironment.Output o = TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> tp.platform()),
+        TestEnvironment.Output o = TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> life.tp.platform()),
                 "report", "--model", "tt", "--out", file.toString());
         System.out.println("MonitoringRulesTest: mlops report in " + (System.nanoTime() - started) / 1_000_000 + " ms:\n" + o.out());
         assertThat(o.code()).as(o.out() + o.err()).isZero();
@@ -281,7 +206,7 @@ class MonitoringRulesTest {
         // kept for a look in a browser (the temp home goes away)
         Files.copy(file, Files.createDirectories(Paths.get("target")).resolve("mlops-report-MonitoringRulesTest.html"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        ReportTables t = ReportTables.read(tp.platform(), "tt");
+        ReportTables t = ReportTables.read(life.tp.platform(), "tt");
 
         // one self-contained page: every section, charts inline, nothing to fetch
         for (String section : List.of("versions", "quality", "drift", "shadow", "validation", "timeline")) {
@@ -293,7 +218,7 @@ class MonitoringRulesTest {
         assertThat(html).contains("data-chart=\"quality:rmse\"", "data-chart=\"shadow:agreement\"", "data-chart=\"validation:checks\"");
 
         // versions: the registry's, with their aliases
-        List<dev.mlops.core.registry.Registry.Version> versions = new dev.mlops.core.registry.Registry(tp.metadata()).list("tt");
+        List<dev.mlops.core.registry.Registry.Version> versions = new dev.mlops.core.registry.Registry(life.tp.metadata()).list("tt");
         assertThat(versions).hasSize(2);
         assertThat(count(html, "<tr class=\"version\"")).isEqualTo(2);
         for (var v : versions) {
@@ -328,7 +253,7 @@ class MonitoringRulesTest {
         assertThat(o.out()).contains("validation: 1 day(s), 1 dataset(s), " + (t.checksPassed + t.checksFailed) + " checks, " + t.checksFailed + " failed");
 
         // the timeline: every audit entry of the model, in order
-        List<dev.mlops.core.audit.AuditEntry> log = new dev.mlops.core.audit.AuditLedger(tp.metadata()).log("tt");
+        List<dev.mlops.core.audit.AuditEntry> log = new dev.mlops.core.audit.AuditLedger(life.tp.metadata()).log("tt");
         assertThat(count(html, "<tr class=\"audit-entry")).isEqualTo(log.size());
         List<String> seqs = new ArrayList<>();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("<tr class=\"audit-entry[^\"]*\" data-seq=\"(\\d+)\" data-action=\"([a-z_]+)\"").matcher(html);
@@ -346,21 +271,21 @@ class MonitoringRulesTest {
     @Test
     void theReportSaysWhatIsNotThereYetAndRefusesBadUsage() throws Exception {
         // a range with no data: every lake section says so, the registry is still shown; the default file under the home
-        TestEnvironment.Output o = TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> tp.platform()),
+        TestEnvironment.Output o = TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> life.tp.platform()),
                 "report", "--from", "2030-01-01", "--to", "2030-01-31");
         assertThat(o.code()).as(o.out() + o.err()).isZero();
-        Path file = home.resolve("reports/mlops-report.html");
+        Path file = life.home.resolve("reports/mlops-report.html");
         assertThat(o.out()).contains("report: " + file.toAbsolutePath().normalize()).contains("shadow: none yet (no shadow_results partition of tt between 2030-01-01 and 2030-01-31");
         String html = Files.readString(file);
         assertThat(count(html, "<p class=\"missing\">Nothing yet: ")).isEqualTo(5);   // quality, drift, shadow, validation, timeline
         assertThat(html).contains("no quality_metrics partition of tt", "no drift_metrics partition", "no dq_results partition",
                 "the audit ledger has no entry for tt").contains("<tr class=\"version\" data-version=\"1\"");
 
-        TestEnvironment.Output unknown = TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> tp.platform()),
+        TestEnvironment.Output unknown = TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> life.tp.platform()),
                 "report", "--model", "nope");
         assertThat(unknown.code()).isEqualTo(2);
-        assertThat(unknown.err()).contains("no spec for model 'nope'").contains(home.resolve("specs").toString()).contains("[tt]");
-        TestEnvironment.Output backwards = TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> tp.platform()),
+        assertThat(unknown.err()).contains("no spec for model 'nope'").contains(life.home.resolve("specs").toString()).contains("[tt]");
+        TestEnvironment.Output backwards = TestEnvironment.execute(Cli.commandLine(new MlopsCommand(), c -> life.tp.platform()),
                 "report", "--from", "2024-04-05", "--to", "2024-04-01");
         assertThat(backwards.code()).isEqualTo(2);
         assertThat(backwards.err()).contains("--to 2024-04-01 is before --from 2024-04-05");

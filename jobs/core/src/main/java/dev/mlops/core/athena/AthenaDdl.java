@@ -12,7 +12,8 @@ import java.util.Map;
  * (values as text, partitioned by dt and stage). Tables use partition projection, so new
  * partitions need no crawler. {@code ${lake}} and {@code ${database}} are left for the
  * deployment (Terraform) to substitute. The files in {@code sql/athena/} are this output;
- * a test fails when they fall behind a spec.
+ * a test fails when they fall behind a spec. {@link #viewsForModel} is the model's analyst views
+ * ({@code sql/athena/views/<model>.sql}), in SQL that Athena (Trino) and Spark SQL both run.
  */
 public final class AthenaDdl {
     private AthenaDdl() {
@@ -51,6 +52,41 @@ public final class AthenaDdl {
             sb.append('\n').append(predictions(spec));
         }
         return sb.toString();
+    }
+
+    /**
+     * The model's analyst views: {@code served_versions_<model>}, which version served the
+     * predictions of each data date (alias production when scored; the candidate's shadow
+     * predictions are never served), with the count, mean score and when they were scored. Empty
+     * for a model without training (no predictions table).
+     */
+    public static String viewsForModel(ModelSpec spec) {
+        if (spec.training() == null) {
+            return "";
+        }
+        String m = spec.model();
+        return "-- Generated from dags/models/" + m + ".yaml by `mlops spec --athena-views`; do not edit.\n"
+                + "-- Analyst views of model " + m + " over its tables (sql/athena/" + m + ".sql). ${database} = Glue database.\n"
+                + "\n"
+                + "-- Which version served on a date: per data date (dt) the version(s) whose predictions of " + m + " were\n"
+                + "-- served (alias production when scored; candidate predictions are shadow only), how many, their mean\n"
+                + "-- score and when they were scored. Two rows for one dt: production changed and the date was scored again.\n"
+                + "CREATE OR REPLACE VIEW ${database}.served_versions_" + m + " AS\n"
+                + "SELECT\n"
+                + "  dt,\n"
+                + "  model,\n"
+                + "  model_version,\n"
+                + "  count(*) AS predictions,\n"
+                + "  avg(score) AS mean_score,\n"
+                + "  min(scored_at) AS first_scored_at,\n"
+                + "  max(scored_at) AS last_scored_at\n"
+                + "FROM ${database}.predictions_" + m + "\n"
+                + "WHERE alias = 'production'\n"
+                + "GROUP BY dt, model, model_version;\n"
+                + "\n"
+                + "-- Example: the version that served each day of March 2024\n"
+                + "-- SELECT dt, model_version, predictions FROM ${database}.served_versions_" + m + "\n"
+                + "--  WHERE dt BETWEEN '2024-03-01' AND '2024-03-31' ORDER BY dt;\n";
     }
 
     /** {@code predictions_<model>}: what mlops transform writes, partitioned by data date and model version. */

@@ -22,7 +22,19 @@ class AthenaDdlTest {
             assertThat(Files.readString(file))
                     .as("sql/athena/" + model + ".sql is out of date with its spec; regenerate: make athena-ddl")
                     .isEqualTo(expected);
+            Path views = athena.resolve("views").resolve(model + ".sql");
+            assertThat(views).as("sql/athena/views/" + model + ".sql exists (./mlops spec --athena-views --model " + model + ")").exists();
+            assertThat(Files.readString(views))
+                    .as("sql/athena/views/" + model + ".sql is out of date with its spec; regenerate: make athena-ddl")
+                    .isEqualTo(AthenaDdl.viewsForModel(spec.spec()));
         }
+    }
+
+    @Test
+    void theServedVersionsViewReadsTheProductionPredictions() {
+        String views = AthenaDdl.viewsForModel(new SpecRepository(TestEnvironment.specsDir()).load("zone_demand").spec());
+        assertThat(views).contains("CREATE OR REPLACE VIEW ${database}.served_versions_zone_demand AS\n")
+                .contains("FROM ${database}.predictions_zone_demand\nWHERE alias = 'production'\nGROUP BY dt, model, model_version;\n");
     }
 
     @Test
