@@ -3,19 +3,21 @@ SHELL := /bin/bash
 MVN ?= mvn -B -q
 export MLOPS_HOME ?= $(CURDIR)/.mlops
 
-# the demo: the last week of both models, ending yesterday (so the online store's values are live:
-# DynamoDB, and DynamoDB Local, expire items on the real clock). 4 days ago ~1% of rows are garbled
-# (ingest quarantines them and goes on); 2 days ago ~1% carry impossible values that parse fine
-# (validate stops that day, exit 3, and features go on without it). The data of a date is the same
-# whenever it is generated.
+# the demo: 60 days of both models, ending yesterday (DynamoDB, and DynamoDB Local, expire items on the
+# real clock, so the online store's latest values are live). 45 days ago ~1% of rows are garbled (ingest
+# quarantines them and goes on); 40 days ago ~1% carry impossible values that parse fine (validate stops
+# that day, exit 3, the later days go on). From 25 days ago zone demand shifts (the evening peak two hours
+# later, weekends +30%): the drift quality should catch. The data of a date is the same whenever it is generated.
 day = $(shell date -u -d '$(1) days ago' +%F)
-DEMO_FROM ?= $(call day,7)
+DEMO_DAYS ?= 60
+DEMO_FROM ?= $(call day,$(DEMO_DAYS))
 DEMO_TO   ?= $(call day,1)
-DEMO_BAD_DAYS ?= --bad-day $(call day,4):malformed --bad-day $(call day,2):out_of_range
-# validate exits 3 for the bad day and still validates the later days: that is the point of the demo
+DEMO_BAD_DAYS ?= --bad-day $(call day,45):malformed --bad-day $(call day,40):out_of_range
+DEMO_DRIFT ?= --drift demand_shift@$(call day,25)
+# a pipeline run exits 3 when a day hit a data contract violation (the other days still ran): the point of the demo
 ACCEPT_CONTRACT_VIOLATION = || test $$? -eq 3
-# train exits 100 when there are too few labelled rows yet: "nothing to do", as Airflow skips it
-ACCEPT_NOTHING_TO_DO = || test $$? -eq 100
+# the pipeline plan layer runs on this interpreter (it needs PyYAML: make python-yaml installs Debian's python3-yaml)
+export MLOPS_PYTHON ?= $(DAGS_PYTHON)
 
 ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
 IMAGE_TAG ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
@@ -45,48 +47,26 @@ build:
 	$(MVN) -DskipTests package
 
 # verify (not just test): modules use each other's packaged test-jars
-test:
+test: python-yaml
 	$(MVN) verify
+	@$(MAKE) --no-print-directory dags-test
 
-demo: build
+demo: build python-yaml
 	@mkdir -p $(MLOPS_HOME)
-	@echo "== generate synthetic upstream data $(DEMO_FROM)..$(DEMO_TO) into $(MLOPS_HOME)"
-	MLOPS_LOG_FORMAT=text ./mlops generate --from $(DEMO_FROM) --to $(DEMO_TO) $(DEMO_BAD_DAYS)
+	@echo "== generate $(DEMO_DAYS) days of synthetic upstream data, $(DEMO_FROM)..$(DEMO_TO), into $(MLOPS_HOME)"
+	MLOPS_LOG_FORMAT=text ./mlops generate --from $(DEMO_FROM) --to $(DEMO_TO) $(DEMO_BAD_DAYS) $(DEMO_DRIFT) 2>>$(MLOPS_HOME)/demo.log
+	@echo "== the daily DAG of each model through the local executor (the same plan Airflow runs: dags/, docs/dags.md)"
+	@echo "   quality decides the first training, the retrain DAG trains and promotes it; then daily scoring, quality, drift,"
+	@echo "   retrains, shadowing and promotion by the gates. Task logs: $(MLOPS_HOME)/pipeline/, job logs: $(MLOPS_HOME)/demo.log"
 	@for model in zone_demand trip_risk; do \
-	  echo "== $$model: ingest"; \
-	  MLOPS_LOG_FORMAT=text ./mlops ingest --model $$model --from $(DEMO_FROM) --to $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log || exit $$?; \
-	  echo "== $$model: validate"; \
-	  MLOPS_LOG_FORMAT=text ./mlops validate --model $$model --from $(DEMO_FROM) --to $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log $(ACCEPT_CONTRACT_VIOLATION) || exit $$?; \
-	  echo "== $$model: features (offline store + DynamoDB Local) and a point-in-time training set"; \
-	  MLOPS_LOG_FORMAT=text ./mlops features --model $$model --from $(DEMO_FROM) --to $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log || exit $$?; \
-	  MLOPS_LOG_FORMAT=text ./mlops features training-set --model $$model --from $(DEMO_FROM) --to $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log || exit $$?; \
-	  echo "== $$model: train (trip_risk's labels arrive 30 days late: a week of data has none yet, exit 100)"; \
-	  MLOPS_LOG_FORMAT=text ./mlops train --model $$model --date $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log $(ACCEPT_NOTHING_TO_DO) || exit $$?; \
+	  MLOPS_LOG_FORMAT=text ./mlops pipeline run $${model}_daily --from $(DEMO_FROM) --to $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log $(ACCEPT_CONTRACT_VIOLATION) || exit $$?; \
 	done
-	@echo "== zone_demand: a challenger (same data, slower learning rate) is registered as candidate"
-	MLOPS_LOG_FORMAT=text ./mlops train --model zone_demand --date $(DEMO_TO) --param eta=0.05 2>>$(MLOPS_HOME)/demo.log
-	@echo "== zone_demand: transform scores the last three days with production and candidate; shadow compares them"
-	@echo "   (2 days ago failed validation, so it has no features to score: exit 100, and the shadow period misses a day)"
-	@for d in $(call day,3) $(call day,2) $(DEMO_TO); do \
-	  MLOPS_LOG_FORMAT=text ./mlops transform --model zone_demand --date $$d 2>>$(MLOPS_HOME)/demo.log $(ACCEPT_NOTHING_TO_DO) || exit $$?; \
-	  MLOPS_LOG_FORMAT=text ./mlops shadow --model zone_demand --date $$d 2>>$(MLOPS_HOME)/demo.log $(ACCEPT_NOTHING_TO_DO) || exit $$?; \
-	done
-	@echo "== quality: production's metrics where labels are in, drift of the last day against its profile, the retrain decision"
-	@echo "   (trip_risk has no production version yet: exit 100)"
-	@for model in zone_demand trip_risk; do \
-	  MLOPS_LOG_FORMAT=text ./mlops quality --model $$model --date $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log $(ACCEPT_NOTHING_TO_DO) || exit $$?; \
-	done
-	@echo "== promote: the candidate against production with every gate (the shadow period is incomplete: exit 100 with every reason)"
-	MLOPS_LOG_FORMAT=text ./mlops promote --model zone_demand --date $(DEMO_TO) 2>>$(MLOPS_HOME)/demo.log $(ACCEPT_NOTHING_TO_DO)
 	@echo "== the audit ledger: every decision above, hash-chained"
 	MLOPS_LOG_FORMAT=text ./mlops audit verify 2>>$(MLOPS_HOME)/demo.log
 	@echo "== model registry"
 	MLOPS_LOG_FORMAT=text ./mlops registry list 2>>$(MLOPS_HOME)/demo.log
-	@echo "== online values of zone 1 (DynamoDB Local under $(MLOPS_HOME)/dynamodb)"
-	MLOPS_LOG_FORMAT=text ./mlops features get --model zone_demand --group zone_activity --entity 1 2>>$(MLOPS_HOME)/demo.log
-	@echo "== recorded runs"
-	MLOPS_LOG_FORMAT=text ./mlops runs --limit 40 2>>$(MLOPS_HOME)/demo.log
-	@echo "== done: lake under $(MLOPS_HOME)/lake, results under $(MLOPS_HOME)/results, logs in $(MLOPS_HOME)/demo.log"
+	@echo "== summary and report"
+	MLOPS_LOG_FORMAT=text ./mlops report 2>>$(MLOPS_HOME)/demo.log
 
 # the benchmarks, each in its own JVM; figures in jobs/bench/target/results/{ingest,validate,features,train,transform}.json.
 # The python peers (pandas for the features bench, xgboost for the train and transform benches) run on Debian's packages
@@ -165,11 +145,14 @@ monitoring-check:
 # (e.g. AIRFLOW_PYTHON=~/venvs/airflow/bin/python); without Airflow they are skipped, and this says so
 DAGS_PYTHON ?= /usr/bin/python3
 AIRFLOW_PYTHON ?= python3
-.PHONY: dags-test
-dags-test:
-	@$(DAGS_PYTHON) -c 'import yaml' 2>/dev/null || { echo "dags-test: installing python3-yaml (the plan layer reads the specs with PyYAML)"; \
+# the plan layer (and so `mlops pipeline`, the demo and the tests) needs PyYAML: Debian's python3-yaml
+.PHONY: python-yaml
+python-yaml:
+	@$(DAGS_PYTHON) -c 'import yaml' 2>/dev/null || { echo "installing python3-yaml (the pipeline plan layer reads the specs with PyYAML)"; \
 	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-yaml >/dev/null; } \
-	  || { echo "dags-test: could not install python3-yaml (apt-get install python3-yaml)"; exit 1; }
+	  || { echo "could not install python3-yaml: apt-get install python3-yaml"; exit 1; }
+.PHONY: dags-test
+dags-test: python-yaml
 	cd dags && $(DAGS_PYTHON) -m unittest discover -s tests -t .
 	@if $(DAGS_PYTHON) -c 'import airflow' 2>/dev/null; then echo "dags-test: the Airflow tests ran above ($(DAGS_PYTHON) imports airflow)"; \
 	elif $(AIRFLOW_PYTHON) -c 'import airflow, yaml' 2>/dev/null; then \
