@@ -33,7 +33,8 @@ help:
 	@echo "make bench  - ingest vs a raw Spark CSV->Parquet conversion, validate vs one raw aggregation (BENCH_ROWS, default 10M),"
 	@echo "              features: point-in-time join vs DuckDB and pandas, online writes vs raw BatchWriteItem (BENCH_FEATURES_*),"
 	@echo "              train: XGBoost4J training vs Python XGBoost on the same data (BENCH_TRAIN_*),"
-	@echo "              transform: Parquet -> Scorer -> Parquet vs raw XGBoost4J predict and Python XGBoost (BENCH_TRANSFORM_*)"
+	@echo "              transform: Parquet -> Scorer -> Parquet vs raw XGBoost4J predict and Python XGBoost (BENCH_TRANSFORM_*),"
+	@echo "              drift: DriftStats on 30 features vs one raw Spark scan of the same Parquet, and its passes (BENCH_DRIFT_*)"
 	@echo "make images - build the job images with docker or podman (images/; needs a running engine)"
 	@echo "make terraform-check - terraform fmt -check, validate and the modules' terraform tests on terraform/ (skipped"
 	@echo "              when terraform is not on PATH; make test checks terraform/ without it; TF_INIT_FLAGS for a mirror)"
@@ -68,7 +69,8 @@ demo: build python-yaml
 	@echo "== summary and report"
 	MLOPS_LOG_FORMAT=text ./mlops report 2>>$(MLOPS_HOME)/demo.log
 
-# the benchmarks, each in its own JVM; figures in jobs/bench/target/results/{ingest,validate,features,train,transform}.json.
+# the benchmarks, each in its own JVM; figures in jobs/bench/target/results/{ingest,validate,features,train,transform,drift}.json.
+# The drift bench keeps its generated Parquet in jobs/bench/target/data/drift (generated once per size; make clean removes it).
 # The python peers (pandas for the features bench, xgboost for the train and transform benches) run on Debian's packages
 # (/usr/bin/python3): installed here when missing; if that fails the bench skips that peer and says so
 bench:

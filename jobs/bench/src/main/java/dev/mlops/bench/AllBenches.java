@@ -10,14 +10,14 @@ import java.util.Locale;
  * Runs the benchmarks one after the other, each in a JVM of its own (same java, JVM flags and
  * class path as this one, environment passed through, e.g. BENCH_ROWS), so one does not inherit
  * the other's JIT, heap or Spark state. Arguments pick and order them: {@code ingest},
- * {@code validate}, {@code features}, {@code train}, {@code transform} (default: all five). Exits with the worst exit code.
+ * {@code validate}, {@code features}, {@code train}, {@code transform}, {@code drift} (default: all six). Exits with the worst exit code.
  */
 public final class AllBenches {
     private AllBenches() {
     }
 
     public static void main(String[] args) throws Exception {
-        List<String> names = args.length == 0 ? List.of("ingest", "validate", "features", "train", "transform") : List.of(args);
+        List<String> names = args.length == 0 ? List.of("ingest", "validate", "features", "train", "transform", "drift") : List.of(args);
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         List<String> jvmFlags = ManagementFactory.getRuntimeMXBean().getInputArguments();
         String classPath = System.getProperty("java.class.path");
@@ -29,7 +29,8 @@ public final class AllBenches {
                 case "features" -> FeaturesBench.class;
                 case "train" -> TrainBench.class;
                 case "transform" -> TransformBench.class;
-                default -> throw new IllegalArgumentException("unknown benchmark '" + name + "': expected ingest, validate, features, train or transform");
+                case "drift" -> DriftBench.class;
+                default -> throw new IllegalArgumentException("unknown benchmark '" + name + "': expected ingest, validate, features, train, transform or drift");
             };
             List<String> cmd = new ArrayList<>();
             cmd.add(java);
