@@ -773,12 +773,22 @@ public final class QualityJob implements BatchJob {
         Dataset<Row> events = new TrainingSets(platform.spark(), lake()).labelEvents(model(), from, through, new ArrayList<>());
         long due = events == null ? 0 : events.count();
         int needed = model().training().minLabelledRows();
-        boolean fired = due >= needed;
+        // the whole window, with the features' full history before it: a first version trained on the first days of
+        // data would learn from half-empty 7-day windows, and every later day would look drifted against its profile
+        long history = historyDays();
+        LocalDate dataFrom = firstDataDate();
+        LocalDate neededFrom = from.minusDays(history);
+        boolean covered = dataFrom != null && !dataFrom.isAfter(neededFrom);
+        boolean fired = due >= needed && covered;
         Map<String, Object> ev = new LinkedHashMap<>();
         ev.put("label_events_from", from.toString());
         ev.put("label_events_through", through.toString());
+        ev.put("data_from", dataFrom == null ? null : dataFrom.toString());
+        ev.put("feature_history_days", history);
         String reason = String.format(Locale.ROOT, "no production version of %s: %d label events due in the training window %s..%s "
-                + "(training.min_labelled_rows %d)%s", spec.model(), due, from, through, needed, fired ? ": train the first version" : "");
+                + "(training.min_labelled_rows %d); data from %s, a full window with %d days of feature history needs data from %s%s",
+                spec.model(), due, from, through, needed, dataFrom == null ? "nowhere yet" : dataFrom, history, neededFrom,
+                fired ? ": train the first version" : "");
         RetrainRules.Rule rule = new RetrainRules.Rule("first_version", "label_events", (double) due, (double) needed, ">=", null, null, fired,
                 (fired ? "" : "not fired: ") + reason, ev);
         if (!fired) {
@@ -802,6 +812,25 @@ public final class QualityJob implements BatchJob {
         save(e, DECIDED, d);
         say("quality %s %s: retrain true: %s", spec.model(), date, reason);
         return RepeatStatus.FINISHED;
+    }
+
+    /** The longest feature window (with its lag), in whole days: the history a feature needs before its first full value. */
+    private long historyDays() {
+        long seconds = 0;
+        for (var g : model().features().values()) {
+            for (var f : g.features()) {
+                long s = (f.window() == null ? 0 : f.window().value().toSeconds()) + (f.lag() == null ? 0 : f.lag().value().toSeconds());
+                seconds = Math.max(seconds, s);
+            }
+        }
+        return (seconds + 86_399) / 86_400;
+    }
+
+    /** The first date of validated data of the label events' dataset, or null when there is none. */
+    private LocalDate firstDataDate() {
+        String dataset = model().label().events() != null ? model().label().events().dataset() : model().label().dataset();
+        List<LocalDate> dates = lake().partitions("validated", dataset);
+        return dates.isEmpty() ? null : dates.stream().min(LocalDate::compareTo).orElseThrow();
     }
 
     static Map<String, Object> ruleJson(RetrainRules.Rule r) {
