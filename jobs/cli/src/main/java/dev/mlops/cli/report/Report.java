@@ -342,7 +342,7 @@ public final class Report {
             m.decisions().rows().stream().filter(d -> !"retrain".equals(d.rule()))
                     .sorted(Comparator.comparing(Decision::date).thenComparing(Decision::rule)).forEach(d -> h
                             .append("<tr class=\"decision-rule").append(d.fired() ? " fired" : "").append("\" data-date=\"").append(d.date())
-                            .append("\" data-rule=\"").append(esc(d.rule())).append("\"><td>").append(d.date()).append("</td><td>v").append(d.version())
+                            .append("\" data-rule=\"").append(esc(d.rule())).append("\"><td>").append(d.date()).append("</td><td>").append(d.version() == null ? "(none)" : "v" + d.version())
                             .append("</td><td>").append(esc(d.rule())).append("</td><td>").append(esc(d.metric())).append("</td><td class=\"n\">")
                             .append(num(d.value())).append("</td><td class=\"n\">").append(esc(Objects.toString(d.comparison(), ""))).append(' ')
                             .append(num(d.threshold())).append("</td><td>").append(d.fired() ? "yes" : "no").append("</td><td>")

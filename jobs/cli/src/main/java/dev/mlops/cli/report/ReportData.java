@@ -59,7 +59,7 @@ public record ReportData(String model, LoadedSpec spec, List<Registry.Version> v
     }
 
     /** A row of decisions: one retrain rule (or the {@code retrain} row) of a run date. */
-    public record Decision(LocalDate date, int version, String rule, String metric, Double value, Double threshold, String comparison,
+    public record Decision(LocalDate date, Integer version, String rule, String metric, Double value, Double threshold, String comparison,
                            boolean fired, boolean retrain, String reason) {
     }
 
