@@ -285,7 +285,7 @@ def retrain_plan(spec, spec_path, env):
     tasks = [
         job_task(env, "train", "train",
                  ["--model", m, "--date", date, "--backend", "{{ params.backend }}", "--window", "{{ params.window }}",
-                  "--tune={{ params.tune | lower }}", "--force={{ params.force | lower }}",
+                  "--tune={{ params.tune | lower }}", "--wait-for-shadow", "--force={{ params.force | lower }}",
                   "--hyperparameters", "{{ params.hyperparameters | tojson }}"],
                  pool=(env.get("pools") or {}).get("sagemaker", {}).get("name"),
                  doc="train and register a candidate version; 100 when there is too little labelled data or a candidate is being shadowed"),

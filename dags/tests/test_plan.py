@@ -91,7 +91,7 @@ class PlansTest(unittest.TestCase):
                           "hyperparameters": {"max_depth": 4, "eta": 0.05}}}
         rendered = [plan.render(a, ctx) for a in train["arguments"]]
         self.assertEqual(rendered, ["--model", "zone_demand", "--date", "2024-03-05", "--backend", "sagemaker", "--window", "21d",
-                                    "--tune=true", "--force=false", "--hyperparameters", '{"eta": 0.05, "max_depth": 4}'])
+                                    "--tune=true", "--wait-for-shadow", "--force=false", "--hyperparameters", '{"eta": 0.05, "max_depth": 4}'])
         ctx["params"]["date"] = "2024-02-01"
         self.assertEqual(plan.render(train["arguments"][3], ctx), "2024-02-01")
 

@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
             "meeting the deploy thresholds goes to production by itself, any other waits as candidate."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:a version was registered", "1:failed, retryable (a retry resumes at the failed step)",
-            "2:bad usage or config (e.g. an unknown hyperparameter)", "100:too few labelled rows to train (the count is in the message), or the candidate is still being shadowed"})
+            "2:bad usage or config (e.g. an unknown hyperparameter)", "100:too few labelled rows to train (the count is in the message), or (--wait-for-shadow) the candidate is still being shadowed"})
 public final class TrainCommand extends PlatformCommand {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "model spec name, e.g. zone_demand")
     String model;
@@ -51,8 +51,12 @@ public final class TrainCommand extends PlatformCommand {
             description = "hyperparameter overrides as a JSON object (SageMaker XGBoost names), e.g. '{\"eta\": 0.05}'; --param wins on a clash")
     String hyperparameters;
 
+    @Option(names = "--wait-for-shadow", description = "exit 100 while the candidate is still within its shadow period instead of replacing it "
+            + "(the retrain DAG passes it: a drift that asks for a retrain every day must not restart the shadow every day)")
+    boolean waitForShadow;
+
     @Option(names = "--force", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
-            description = "train even while the candidate is still within its shadow period (it is replaced); default false")
+            description = "with --wait-for-shadow: train anyway (the candidate is replaced); default false")
     boolean force;
 
     @Option(names = "--param", paramLabel = "NAME=VALUE", description = "override a hyperparameter (SageMaker XGBoost names, e.g. eta=0.05)")
@@ -174,7 +178,7 @@ public final class TrainCommand extends PlatformCommand {
     @Override
     protected int run(Platform platform) {
         LoadedSpec spec = withWindow(platform.specs().load(model), window);
-        if (!force) {
+        if (waitForShadow && !force) {
             checkCandidate(platform, spec, date);
         }
         TrainJob.Backend b = switch (backend) {

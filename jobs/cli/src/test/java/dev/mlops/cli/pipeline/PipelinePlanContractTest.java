@@ -82,7 +82,7 @@ class PipelinePlanContractTest {
         Templates.Context ctx = new Templates.Context("2024-03-05", "r", Params.resolve(retrain, given));
         List<String> args = retrain.task("train").orElseThrow().arguments().stream().map(a -> Templates.render(a, ctx)).toList();
         assertThat(args).containsExactly("--model", "zone_demand", "--date", "2024-03-05", "--backend", "local", "--window", "21d", "--tune=true",
-                "--force=false", "--hyperparameters", "{\"eta\": 0.05, \"max_depth\": 4}");
+                "--wait-for-shadow", "--force=false", "--hyperparameters", "{\"eta\": 0.05, \"max_depth\": 4}");
         // the same string the Python plan layer renders (dags/tests/test_plan.py asserts it against Jinja)
         Map<String, Object> p2 = new LinkedHashMap<>(Params.resolve(retrain, Map.of()));
         p2.put("date", "2024-02-01");
