@@ -79,12 +79,17 @@ public final class LocalExecutor {
     }
 
     private final Platform platform;
-    private final PlanSource plans;
+    private final java.util.function.Function<String, Plan> plans;
     private final PrintWriter progress;
     private final Path logs;
     private final boolean batchRanges;
 
     public LocalExecutor(Platform platform, PlanSource plans, PrintWriter progress, boolean batchRanges) {
+        this(platform, plans::get, progress, batchRanges);
+    }
+
+    /** With the plans a trigger may run looked up by {@code plans} (tests). */
+    LocalExecutor(Platform platform, java.util.function.Function<String, Plan> plans, PrintWriter progress, boolean batchRanges) {
         this.platform = platform;
         this.plans = plans;
         this.progress = progress;
@@ -197,7 +202,7 @@ public final class LocalExecutor {
                             .map(String::valueOf).toList()) + (holds ? " = " : " != ") + c.equals() + ": follow " + (follow.isEmpty() ? "nothing" : follow));
                 }
                 case "trigger" -> {
-                    Plan target = plans.get(t.triggerDagId());
+                    Plan target = plans.apply(t.triggerDagId());
                     Map<String, Object> conf = new LinkedHashMap<>();
                     t.conf().forEach((k, v) -> conf.put(k, Templates.render(v, ctx)));
                     Map<String, Object> targetParams = new LinkedHashMap<>();
