@@ -468,15 +468,29 @@ public final class QualityJob implements BatchJob {
         ReferenceProfile profile = ReferenceProfile.parse(profileText.get());
         ModelInputs inputs = lake().readText(new Path(version.artifactUri(), "features.json")).map(t -> Json.read(t, ModelInputs.class))
                 .orElse(new ModelInputs(version.features(), null, null));
-        TrainingSets.Built built;
-        try {
-            built = new TrainingSets(platform.spark(), lake()).scoring(model(), date);
-        } catch (JobException ex) {
-            if (ex.exitCode() == ExitCode.NOTHING_TO_DO) {
-                return notJudged(v, "no scoring set for " + date + ": " + ex.getMessage());
+        // the scoring sets of the drift window's days (quality.drift.window, ending at D), those that exist
+        int windowDays = (int) quality().drift().window().value().toDays();
+        Dataset<Row> scored = null;
+        List<String> scoredInputs = new ArrayList<>();
+        List<LocalDate> scoredDates = new ArrayList<>();
+        String lastMiss = null;
+        for (LocalDate d = date.minusDays(windowDays - 1L); !d.isAfter(date); d = d.plusDays(1)) {
+            try {
+                TrainingSets.Built b = new TrainingSets(platform.spark(), lake()).scoring(model(), d);
+                scored = scored == null ? b.rows() : scored.unionByName(b.rows(), true);
+                scoredInputs.addAll(b.inputs());
+                scoredDates.add(d);
+            } catch (JobException ex) {
+                if (ex.exitCode() != ExitCode.NOTHING_TO_DO) {
+                    throw ex;
+                }
+                lastMiss = d + ": " + ex.getMessage();
             }
-            throw ex;
         }
+        if (scored == null || !scoredDates.contains(date)) {
+            return notJudged(v, "no scoring set for " + date + ": " + (lastMiss == null ? "none in the drift window" : lastMiss));
+        }
+        TrainingSets.Built built = new TrainingSets.Built(scored, List.of(), scoredInputs, List.of());
         TrainingSpec t = model().training();
         Dataset<Row> rows = built.rows();
         for (String tf : t.timeFeatures()) {
@@ -499,6 +513,10 @@ public final class QualityJob implements BatchJob {
         try {
             Map<String, ReferenceProfile.Column> judgedColumns = new LinkedHashMap<>();
             List<String> notes = new ArrayList<>();
+            if (windowDays > 1) {
+                notes.add("drift of " + scoredDates.size() + " day(s) of scored data together (quality.drift.window "
+                        + quality().drift().window().text() + "): " + scoredDates.get(0) + ".." + date);
+            }
             for (String f : inputs.features()) {
                 if (t.timeFeatures().contains(f)) {
                     continue;
@@ -520,8 +538,15 @@ public final class QualityJob implements BatchJob {
             // the predictions of D by the version, against the profile's predictions
             Map<String, Object> prediction = null;
             Path pp = Predictions.partition(lake(), spec.model(), date, v);
+            List<String> predictionPaths = new ArrayList<>();
+            for (LocalDate d : scoredDates) {
+                Path p = Predictions.partition(lake(), spec.model(), d, v);
+                if (lake().exists(p)) {
+                    predictionPaths.add(p.toString());
+                }
+            }
             if (profile.prediction() != null && lake().exists(pp)) {
-                DriftStats.ColumnDrift pd = DriftStats.compute(platform.spark().read().parquet(pp.toString()),
+                DriftStats.ColumnDrift pd = DriftStats.compute(platform.spark().read().parquet(predictionPaths.toArray(String[]::new)),
                         Map.of(Predictions.SCORE, profile.prediction()), DriftStats.PREDICTION, List.of(), quality().drift()).get(0);
                 pd = rename(pd, "prediction");
                 drift.add(pd);

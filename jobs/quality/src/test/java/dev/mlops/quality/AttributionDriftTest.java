@@ -180,4 +180,20 @@ class AttributionDriftTest {
         assertThat((List<Object>) run.get("steps_run")).containsExactly("drift", "decide");
         assertThat(attributionRule()).containsEntry("fired", true);
     }
+
+    @Test
+    @Order(4)
+    @SuppressWarnings("unchecked")
+    void aDriftWindowJudgesTheLastDaysOfScoredDataTogether() throws Exception {
+        Files.writeString(home.resolve("specs").resolve("tt.yaml"), TinyDemand.SPEC + """
+                quality: {window: 1d, min_labelled: 100, attribution_floor: 0.9, new_labels: 100000, drift: {psi: 0.5, window: 3d}}
+                """);
+        ok(quality());
+        Map<String, Object> drift = (Map<String, Object>) ((Map<String, Object>) result().get("counts")).get("drift");
+        // three days of 6 keys x 24 hours, judged as one sample; the stored rows say so too
+        assertThat(drift).containsEntry("judged", true).containsEntry("rows", 3 * 144);
+        assertThat((List<String>) drift.get("notes")).contains("drift of 3 day(s) of scored data together (quality.drift.window 3d): "
+                + DAY.minusDays(2) + ".." + DAY);
+        assertThat(drift().filter("kind = 'feature'").first().getLong(drift().schema().fieldIndex("rows"))).isEqualTo(3 * 144);
+    }
 }

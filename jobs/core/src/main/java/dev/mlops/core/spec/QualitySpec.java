@@ -44,12 +44,18 @@ public record QualitySpec(SpecDuration window, Integer minLabelled, Map<String, 
      * on the values ignore); retrain when the share of drifted features is over {@code share}.
      * {@code ks_p_value} marks a KS test as significant (information only); {@code js} is the
      * Jensen-Shannon distance over which a slice's distribution counts as drifted (information).
+     * {@code window}: the days of scored data judged together, ending at the run date (default 1d).
      */
     public record Drift(Double psi, Double share, @com.fasterxml.jackson.annotation.JsonProperty("ks_p_value") Double ksPValue, Double js,
-                        Double nullShare) {
-        public static final Drift DEFAULT = new Drift(null, null, null, null, null);
+                        Double nullShare, SpecDuration window) {
+        public static final Drift DEFAULT = new Drift(null, null, null, null, null, null);
 
         public Drift {
+            // the days of scored data judged together, ending at the run date: a single day of a slow feature (a 24-hour
+            // mean) sits in a few bins of a multi-week reference and looks drifted every day; a week does not
+            window = window == null ? SpecDuration.parse("1d") : window;
+            check(window.value().toSeconds() % 86_400 == 0 && window.value().toDays() >= 1 && window.value().toDays() <= 31, "window",
+                    "expected whole days from 1d to 31d, got " + window.text());
             psi = psi == null ? 0.2 : psi;
             check(psi > 0, "psi", "expected a PSI threshold > 0 (0.1 moderate, 0.2 significant), got " + psi);
             share = share == null ? 0.1 : share;

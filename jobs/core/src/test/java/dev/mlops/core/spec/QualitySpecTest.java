@@ -45,6 +45,7 @@ class QualitySpecTest {
         assertThat(q.drift().ksPValue()).isEqualTo(0.01);
         assertThat(q.drift().js()).isEqualTo(0.1);
         assertThat(q.drift().nullShare()).isEqualTo(0.1);
+        assertThat(q.drift().window().text()).isEqualTo("1d");
         assertThat(q.newLabels()).isEqualTo(10_000);
         assertThat(q.attributionFloor()).isEqualTo(0.9);
         assertThat(q.attributionSample()).isEqualTo(2000);
@@ -91,6 +92,8 @@ class QualitySpecTest {
                 .hasMessageContaining("key 'quality.bias.slices[0]'").hasMessageContaining("[part_of_day]");
         assertThatThrownBy(() -> SpecLoader.load("m1.yaml", BASE + "quality: {drift: {psi: 0}}\n", "m1"))
                 .hasMessageContaining("key 'quality.drift.psi'");
+        assertThatThrownBy(() -> SpecLoader.load("m1.yaml", BASE + "quality: {drift: {window: 12h}}\n", "m1"))
+                .hasMessageContaining("key 'quality.drift.window'").hasMessageContaining("expected whole days from 1d to 31d, got 12h");
         assertThatThrownBy(() -> SpecLoader.load("m1.yaml", BASE + "quality: {window: 12h}\n", "m1"))
                 .hasMessageContaining("key 'quality.window'");
         assertThatThrownBy(() -> SpecLoader.load("m1.yaml", BASE + "quality: {min_labeled: 5}\n", "m1"))
@@ -103,6 +106,7 @@ class QualitySpecTest {
         QualitySpec zone = repo.load("zone_demand").spec().quality();
         assertThat(zone.metrics()).containsKeys("rmse", "r2");
         assertThat(zone.bias().slices()).containsExactly("time_of_day");
+        assertThat(zone.drift().window().text()).isEqualTo("7d");
         QualitySpec trip = repo.load("trip_risk").spec().quality();
         assertThat(trip.metrics()).containsKey("roc_auc");
         assertThat(trip.bias().slices()).containsExactly("night_driving");
