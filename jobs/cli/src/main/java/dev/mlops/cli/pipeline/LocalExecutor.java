@@ -321,20 +321,23 @@ public final class LocalExecutor {
         return fallback;
     }
 
-    /** The job's one-line summary (success) or its error line (anything else). */
+    /** The job's error line ("mlops <job>: <what>: ...") when it printed one, else its one-line summary (stdout), else its first line. */
     static String headline(Invocation inv) {
-        String text = inv.exitCode() == 0 ? inv.out() : inv.err() + "\n" + inv.out();
-        String best = "";
-        for (String line : text.split("\n")) {
-            String l = line.strip();
-            if (l.startsWith("mlops ") && inv.exitCode() != 0) {
-                return shorten(l);
-            }
-            if (!l.isEmpty() && best.isEmpty()) {
-                best = l;
+        if (inv.exitCode() != 0) {
+            for (String line : inv.err().split("\n")) {
+                if (line.strip().startsWith("mlops ")) {
+                    return shorten(line.strip());
+                }
             }
         }
-        return shorten(best);
+        for (String text : new String[] {inv.out(), inv.err()}) {
+            for (String line : text.split("\n")) {
+                if (!line.isBlank()) {
+                    return shorten(line.strip());
+                }
+            }
+        }
+        return "";
     }
 
     private static String shorten(String s) {

@@ -138,6 +138,18 @@ class PipelinePlanContractTest {
         assertThatThrownBy(() -> Templates.render("{{ macros.ds_add(ds, 1) }}", ctx)).hasMessageContaining("not supported");
     }
 
+    @Test
+    void aTaskLineShowsTheJobsSummaryOrItsErrorLine() {
+        // 100: the job's one-line summary (stdout), not its progress lines (stderr)
+        assertThat(LocalExecutor.headline(new LocalExecutor.Invocation(100, "promote m 2024-03-05: nothing to do (exit 100) - v2 not promoted\n",
+                "promote m v2: deploy_thresholds passed\n", java.time.Duration.ZERO))).isEqualTo("promote m 2024-03-05: nothing to do (exit 100) - v2 not promoted");
+        // a failure: the error line
+        assertThat(LocalExecutor.headline(new LocalExecutor.Invocation(3, "validate m 2024-03-05: DATA CONTRACT VIOLATION (exit 3)\n",
+                "validating x\nmlops validate: data contract violation: 1 data check failed\n", java.time.Duration.ZERO)))
+                .isEqualTo("mlops validate: data contract violation: 1 data check failed");
+        assertThat(LocalExecutor.headline(new LocalExecutor.Invocation(0, "", "", java.time.Duration.ZERO))).isEmpty();
+    }
+
     private static LocalExecutor.TaskRun run(String id, LocalExecutor.State s) {
         return new LocalExecutor.TaskRun(id, s, 0, java.time.Duration.ZERO, "", Map.of());
     }
