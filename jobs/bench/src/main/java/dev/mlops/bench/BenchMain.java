@@ -85,18 +85,26 @@ final class BenchMain {
 
     /** null when the python has numpy and xgboost, else why the python peer is skipped (the train and transform benches). */
     static String xgboostMissing(String python) {
+        return pythonMissing(python, "numpy, xgboost", "xgboost", "python3-xgboost", 120);
+    }
+
+    /**
+     * null when {@code python -c 'import IMPORTS'} works, else why the peer that needs {@code module}
+     * (Debian's {@code debianPackage}) is skipped.
+     */
+    static String pythonMissing(String python, String imports, String module, String debianPackage, int timeoutSeconds) {
         if (!Files.isExecutable(Paths.get(python))) {
-            return python + " does not exist (install Debian's python3-xgboost: make bench does it when missing)";
+            return python + " does not exist (install Debian's " + debianPackage + ": make bench does it when missing)";
         }
         try {
-            Process p = new ProcessBuilder(python, "-c", "import numpy, xgboost").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(python, "-c", "import " + imports).redirectErrorStream(true).start();
             String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return python + " -c 'import xgboost' did not finish in 120s";
+                return python + " -c 'import " + module + "' did not finish in " + timeoutSeconds + "s";
             }
-            return p.exitValue() == 0 ? null : python + " has no xgboost (apt-get install -y python3-xgboost; make bench does it when missing): "
-                    + text.lines().reduce((a, b) -> b).orElse("");
+            return p.exitValue() == 0 ? null : python + " has no " + module + " (apt-get install -y " + debianPackage
+                    + "; make bench does it when missing): " + text.lines().reduce((a, b) -> b).orElse("");
         } catch (IOException e) {
             return "cannot run " + python + ": " + e.getMessage();
         } catch (InterruptedException e) {

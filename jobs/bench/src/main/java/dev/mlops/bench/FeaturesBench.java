@@ -443,24 +443,7 @@ public final class FeaturesBench {
 
     /** null when the python has pandas, else why the pandas peer is skipped. */
     private String pandasMissing() {
-        if (!Files.isExecutable(Paths.get(python))) {
-            return python + " does not exist (install Debian's python3-pandas: make bench does it when missing)";
-        }
-        try {
-            Process p = new ProcessBuilder(python, "-c", "import pandas").redirectErrorStream(true).start();
-            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return python + " -c 'import pandas' did not finish in 60s";
-            }
-            return p.exitValue() == 0 ? null : python + " has no pandas (apt-get install -y python3-pandas; make bench does it when missing): "
-                    + text.lines().reduce((a, b) -> b).orElse("");
-        } catch (IOException e) {
-            return "cannot run " + python + ": " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        }
+        return BenchMain.pythonMissing(python, "pandas", "pandas", "python3-pandas", 60);
     }
 
     private static List<String> javaCommand(String... args) {
