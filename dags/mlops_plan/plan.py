@@ -51,13 +51,19 @@ LOCAL_ENV = {
     "image": {"registry": "", "repository_prefix": "mlops-", "tag": "local", "pull_policy": "Never"},
     "start_date": "2024-01-01",
     "env_vars": {},
-    "secret_env": [],
+    "secrets": {},
     "specs_config_map": None,
     "pools": {"sagemaker": {"name": "sagemaker", "slots": 4}},
     "alerts": {"email": []},
     "node_pools": {"default": {"node_selector": {}, "tolerations": []}},
     "jobs": {},
 }
+
+#: the aws: section of an environment file (terraform/modules/settings reads the same keys)
+AWS_REQUIRED = ("account_id", "region", "name_prefix", "lake_bucket", "results_bucket", "audit_bucket", "alarm_name_prefix", "metadata_db")
+AWS_OPTIONAL = ("partition", "lake_prefix", "table_prefix")
+#: a job's Kubernetes secrets when jobs.<job>.secrets does not name them
+DEFAULT_JOB_SECRETS = ("metadata_db",)
 
 _DURATION = re.compile(r"^([1-9][0-9]*)([mhd])$")
 _CRON_PRESETS = ("@once", "@hourly", "@daily", "@weekly", "@monthly", "@yearly")
@@ -100,6 +106,51 @@ def check_cron(text, path, key):
     return text
 
 
+def aws_settings(aws, path):
+    """The aws: section, checked: what every pod's environment and Terraform's names derive from."""
+    if not isinstance(aws, dict):
+        raise PlanError(path, "aws", "a mapping with %s" % ", ".join(AWS_REQUIRED))
+    for key in sorted(set(aws) - set(AWS_REQUIRED) - set(AWS_OPTIONAL)):
+        raise PlanError(path, "aws." + str(key), "one of %s" % ", ".join(AWS_REQUIRED + AWS_OPTIONAL))
+    for key in AWS_REQUIRED:
+        if key != "metadata_db" and (not isinstance(aws.get(key), str) or not aws[key].strip()):
+            raise PlanError(path, "aws." + key, "a non-empty string")
+    if not re.match(r"^[0-9]{12}$", aws["account_id"]):
+        raise PlanError(path, "aws.account_id", "12 digits in quotes, got %r" % (aws["account_id"],))
+    if not re.match(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", aws["region"]):
+        raise PlanError(path, "aws.region", "an AWS region name such as eu-west-1, got %r" % (aws["region"],))
+    db = aws["metadata_db"]
+    if not isinstance(db, dict) or not isinstance(db.get("endpoint"), str) or not re.match(r"^[A-Za-z0-9.-]+:[0-9]+$", db["endpoint"]):
+        raise PlanError(path, "aws.metadata_db.endpoint", "host:port of the metadata PostgreSQL, got %r" % (db,))
+    return aws
+
+
+def aws_env(aws):
+    """The environment every job pod gets from the aws: section, by the rules of terraform/modules/settings."""
+    partition = aws.get("partition") or "aws"
+    prefix = (aws.get("lake_prefix") or "").strip("/")
+    lake = "s3://%s%s" % (aws["lake_bucket"], "/" + prefix if prefix else "")
+    return {
+        "MLOPS_ENV": "aws",
+        "MLOPS_AWS_REGION": aws["region"],
+        "MLOPS_LAKE_URI": lake,
+        "MLOPS_LANDING_URI": lake + "/landing",
+        "MLOPS_METADATA_JDBC_URL": "jdbc:postgresql://%s/%s" % (aws["metadata_db"]["endpoint"], aws["metadata_db"].get("name") or "mlops"),
+        "MLOPS_DYNAMODB_TABLE_PREFIX": aws.get("table_prefix") or "mlops-",
+        "MLOPS_SAGEMAKER_ROLE_ARN": "arn:%s:iam::%s:role/%s-sagemaker-execution" % (partition, aws["account_id"], aws["name_prefix"]),
+        "MLOPS_SAGEMAKER_KMS_KEY_ID": "arn:%s:kms:%s:%s:alias/%s" % (partition, aws["region"], aws["account_id"], aws["name_prefix"]),
+        "MLOPS_AUDIT_ANCHOR_URI": "s3://%s%s" % (aws["audit_bucket"], "/" + prefix if prefix else ""),
+    }
+
+
+def job_secrets(env, job):
+    """The Kubernetes secret names a job's pod gets (env_from): jobs.<job>.secrets, default metadata_db."""
+    secrets = env.get("secrets") or {}
+    conf = (env.get("jobs") or {}).get(job) or {}
+    wanted = conf.get("secrets", [k for k in DEFAULT_JOB_SECRETS if k in secrets])
+    return [secrets[k] for k in wanted]
+
+
 def load_env(path=None):
     """The environment config (dags/environments/<env>.yaml); None: the local executor's defaults."""
     if path is None:
@@ -123,6 +174,22 @@ def load_env(path=None):
         if pool not in (env.get("node_pools") or {}):
             raise PlanError(path, "jobs.%s.node_pool" % job, "one of node_pools %s, got %r" % (sorted(env.get("node_pools") or {}), pool))
         seconds((conf or {}).get("timeout", DEFAULT_JOB["timeout"]), path, "jobs.%s.timeout" % job)
+        wanted = (conf or {}).get("secrets", [])
+        if not isinstance(wanted, list) or any(k not in (env.get("secrets") or {}) for k in wanted):
+            raise PlanError(path, "jobs.%s.secrets" % job, "a list of names under secrets: (%s), got %r"
+                            % (", ".join(sorted(env.get("secrets") or {})), wanted))
+    if "secret_env" in doc:
+        raise PlanError(path, "secret_env", "no longer read: name the Kubernetes secrets under secrets: and give each job its own"
+                                            " with jobs.<job>.secrets (default metadata_db)")
+    if not isinstance(env.get("secrets") or {}, dict):
+        raise PlanError(path, "secrets", "a mapping of names to Kubernetes secret names")
+    env["aws_env_vars"] = {}
+    if "aws" in doc:
+        env["aws_env_vars"] = aws_env(aws_settings(doc["aws"], path))
+        for var in sorted(set(env.get("env_vars") or {}) & set(env["aws_env_vars"])):
+            raise PlanError(path, "env_vars." + var, "not set here: it is derived from aws: (%s)" % env["aws_env_vars"][var])
+        if not image.get("registry"):
+            env["image"] = dict(image, registry="%s.dkr.ecr.%s.amazonaws.com" % (doc["aws"]["account_id"], doc["aws"]["region"]))
     env["_file"] = path
     return env
 
@@ -186,8 +253,8 @@ def job_task(env, task_id, job, arguments, upstream=(), trigger_rule="all_succes
         "node_selector": dict(node_pool.get("node_selector") or {}),
         "tolerations": list(node_pool.get("tolerations") or []),
         # the Airflow run id reaches the audit ledger as the actor's run (Actor.job reads MLOPS_RUN_ID)
-        "env_vars": dict(env.get("env_vars") or {}, MLOPS_RUN_ID="{{ run_id }}"),
-        "secret_env": list(env.get("secret_env") or []),
+        "env_vars": dict(env.get("env_vars") or {}, **(env.get("aws_env_vars") or {}), MLOPS_RUN_ID="{{ run_id }}"),
+        "secret_env": job_secrets(env, job),
         "specs_config_map": env.get("specs_config_map"),
         "xcom": True,
     }

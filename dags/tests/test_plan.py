@@ -160,3 +160,70 @@ class PlansTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class EnvironmentSettingsTest(unittest.TestCase):
+    """dags/environments/<env>.yaml's aws: section is the one source of the pods' AWS settings (terraform/modules/settings)."""
+
+    def write(self, text):
+        d = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, d)
+        path = os.path.join(d, "env.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def dev_with(self, old, new):
+        with open(plan.env_file("dev")) as f:
+            text = f.read()
+        self.assertIn(old, text)
+        return self.write(text.replace(old, new))
+
+    def test_pods_get_the_aws_settings_under_the_environment_prefix(self):
+        env = plan.load_env(plan.env_file("dev"))
+        t = plan.job_task(env, "train", "train", [])
+        self.assertEqual(t["env_vars"]["MLOPS_LAKE_URI"], "s3://acme-mlops-dev-lake/dev")
+        self.assertEqual(t["env_vars"]["MLOPS_LANDING_URI"], "s3://acme-mlops-dev-lake/dev/landing")
+        self.assertEqual(t["env_vars"]["MLOPS_SAGEMAKER_ROLE_ARN"], "arn:aws:iam::111111111111:role/mlops-dev-sagemaker-execution")
+        self.assertEqual(t["env_vars"]["MLOPS_SAGEMAKER_KMS_KEY_ID"], "arn:aws:kms:eu-west-1:111111111111:alias/mlops-dev")
+        self.assertEqual(t["env_vars"]["MLOPS_AUDIT_ANCHOR_URI"], "s3://acme-mlops-dev-audit/dev")
+        self.assertEqual(t["env_vars"]["MLOPS_ENV"], "aws")
+        self.assertTrue(t["image"].startswith("111111111111.dkr.ecr.eu-west-1.amazonaws.com/mlops-train:"))
+
+    def test_only_ingest_gets_the_operational_database_secret(self):
+        env = plan.load_env(plan.env_file("prod"))
+        secrets = {job: plan.job_task(env, job, job, [])["secret_env"] for job in plan.JOBS}
+        self.assertEqual(secrets.pop("ingest"), ["mlops-metadata-db", "mlops-ops-db"])
+        self.assertEqual(set(map(tuple, secrets.values())), {("mlops-metadata-db",)})
+
+    def test_the_local_environment_has_no_aws_settings_or_secrets(self):
+        t = plan.job_task(plan.load_env(None), "ingest", "ingest", [])
+        self.assertEqual(t["secret_env"], [])
+        self.assertNotIn("MLOPS_LAKE_URI", t["env_vars"])
+
+    def test_a_derived_variable_written_by_hand_is_refused(self):
+        path = self.dev_with("  MLOPS_LOG_FORMAT: json\n", "  MLOPS_LOG_FORMAT: json\n  MLOPS_LAKE_URI: s3://acme-mlops-dev-lake/lake\n")
+        with self.assertRaises(plan.PlanError) as e:
+            plan.load_env(path)
+        self.assertEqual(e.exception.key, "env_vars.MLOPS_LAKE_URI")
+        self.assertIn("derived from aws:", str(e.exception))
+
+    def test_bad_aws_settings_name_the_key(self):
+        cases = [
+            ('account_id: "111111111111"', 'account_id: "1111"', "aws.account_id"),
+            ("region: eu-west-1", "region: europe", "aws.region"),
+            ("alarm_name_prefix: mlops-dev-", 'alarm_name_prefix: ""', "aws.alarm_name_prefix"),
+            ("  table_prefix: mlops-\n", "  table_prefix: mlops-\n  lake_root: x\n", "aws.lake_root"),
+            ("secrets: [metadata_db, ops_db]}", "secrets: [metadata_db, other_db]}", "jobs.ingest.secrets"),
+        ]
+        for old, new, key in cases:
+            with self.subTest(key=key), self.assertRaises(plan.PlanError) as e:
+                plan.load_env(self.dev_with(old, new))
+            self.assertEqual(e.exception.key, key)
+
+    def test_the_old_global_secret_list_is_refused_with_the_way_forward(self):
+        path = self.dev_with("secrets:\n", "secret_env: [mlops-metadata-db]\nsecrets:\n")
+        with self.assertRaises(plan.PlanError) as e:
+            plan.load_env(path)
+        self.assertEqual(e.exception.key, "secret_env")
+        self.assertIn("jobs.<job>.secrets", str(e.exception))

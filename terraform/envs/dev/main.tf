@@ -1,13 +1,21 @@
 # The dev environment: every module, composed. Each environment lives in its own AWS account:
 # SageMaker names (model package groups, job names) carry no environment prefix.
 
+# Every name this environment creates comes from dags/environments/dev.yaml, the file the DAGs render the
+# pods' environment from (modules/settings): write names there, not here.
+module "settings" {
+  source = "../../modules/settings"
+
+  environment_file = "${path.module}/../../../dags/environments/dev.yaml"
+}
+
 locals {
-  env  = "dev"
-  name = "mlops-${local.env}"
+  env  = module.settings.env
+  name = module.settings.name_prefix
 
   # one per job image (images/<job>/Dockerfile; base and build are not jobs): each gets an ECR
   # repository and an IAM role for its service account. The deploy test checks this list against images/
-  jobs = ["ingest", "validate", "features", "train", "transform", "shadow", "quality", "promote"]
+  jobs = module.settings.jobs
 
   # the model specs (dags/models/*.yaml) and their feature groups; the deploy test checks them against the specs
   models = ["zone_demand", "trip_risk"]
@@ -24,16 +32,16 @@ locals {
 module "kms" {
   source = "../../modules/kms"
 
-  alias                   = local.name
+  alias                   = module.settings.kms_alias
   deletion_window_in_days = 7
 }
 
 module "lake" {
   source = "../../modules/lake"
 
-  lake_bucket_name    = "${var.bucket_name_prefix}-lake"
-  lake_prefix         = local.env
-  results_bucket_name = "${var.bucket_name_prefix}-athena-results"
+  lake_bucket_name    = module.settings.lake_bucket_name
+  lake_prefix         = module.settings.lake_prefix
+  results_bucket_name = module.settings.results_bucket_name
   kms_key_arn         = module.kms.key_arn
 
   # dev keeps less
@@ -53,7 +61,7 @@ module "online_store" {
   source = "../../modules/online_store"
 
   feature_groups      = local.feature_groups
-  table_prefix        = "mlops-"
+  table_prefix        = module.settings.table_prefix
   kms_key_arn         = module.kms.key_arn
   deletion_protection = false
 }
@@ -61,11 +69,12 @@ module "online_store" {
 module "sagemaker" {
   source = "../../modules/sagemaker"
 
-  name_prefix     = local.name
-  models          = local.models
-  lake_bucket_arn = module.lake.lake_bucket_arn
-  lake_key_prefix = module.lake.lake_key_prefix
-  kms_key_arn     = module.kms.key_arn
+  name_prefix         = local.name
+  execution_role_name = module.settings.sagemaker_execution_role_name
+  models              = local.models
+  lake_bucket_arn     = module.lake.lake_bucket_arn
+  lake_key_prefix     = module.lake.lake_key_prefix
+  kms_key_arn         = module.kms.key_arn
   # no real-time model yet; e.g. { zone_demand = { model_name = "<an existing SageMaker model>" } }
   endpoints = {}
 }
@@ -87,6 +96,7 @@ module "ecr" {
   source = "../../modules/ecr"
 
   repositories          = local.jobs
+  repository_prefix     = module.settings.repository_prefix
   kms_key_arn           = module.kms.key_arn
   tagged_images_to_keep = 10
 }
@@ -96,7 +106,8 @@ module "job_roles" {
 
   name_prefix                  = local.name
   jobs                         = local.jobs
-  namespace                    = var.namespace
+  namespace                    = module.settings.namespace
+  service_account_prefix       = module.settings.service_account_prefix
   oidc_provider_arn            = var.eks_oidc_provider_arn
   oidc_issuer_url              = var.eks_oidc_issuer_url
   lake_bucket_arn              = module.lake.lake_bucket_arn
@@ -105,8 +116,7 @@ module "job_roles" {
   online_table_arns            = values(module.online_store.table_arns)
   models                       = local.models
   sagemaker_execution_role_arn = module.sagemaker.execution_role_arn
-  metadata_db_secret_arn       = var.metadata_db_secret_arn
-  ops_db_secret_arn            = var.ops_db_secret_arn
+  alarm_name_prefix            = module.settings.alarm_name_prefix
 }
 
 module "monitoring" {

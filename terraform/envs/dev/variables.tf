@@ -1,34 +1,3 @@
-variable "account_id" {
-  type        = string
-  description = "AWS account of this environment; the provider refuses any other."
-
-  validation {
-    condition     = can(regex("^[0-9]{12}$", var.account_id))
-    error_message = "An account ID is 12 digits."
-  }
-}
-
-variable "region" {
-  type        = string
-  description = "AWS region of this environment (aws.region, MLOPS_AWS_REGION)."
-  default     = "eu-west-1"
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
-    error_message = "An AWS region name such as eu-west-1."
-  }
-}
-
-variable "bucket_name_prefix" {
-  type        = string
-  description = "Prefix of the globally unique bucket names: <prefix>-lake and <prefix>-athena-results (e.g. acme-mlops-prod)."
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,45}$", var.bucket_name_prefix))
-    error_message = "Lower-case letters, digits, dots and hyphens, at most 46 characters."
-  }
-}
-
 variable "eks_oidc_provider_arn" {
   type        = string
   description = "ARN of the IAM OIDC provider of the EKS cluster the DAGs' pods run in."
@@ -47,44 +16,6 @@ variable "eks_oidc_issuer_url" {
     condition     = startswith(var.eks_oidc_issuer_url, "https://")
     error_message = "The issuer URL starts with https://."
   }
-}
-
-variable "namespace" {
-  type        = string
-  description = "Kubernetes namespace of the jobs' service accounts."
-  default     = "mlops"
-}
-
-variable "metadata_db_endpoint" {
-  type        = string
-  description = "host:port of the metadata PostgreSQL (RDS or other; not managed here)."
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9.-]+:[0-9]+$", var.metadata_db_endpoint))
-    error_message = "host:port, e.g. mlops.abc123.eu-west-1.rds.amazonaws.com:5432."
-  }
-}
-
-variable "metadata_db_name" {
-  type        = string
-  description = "Database of the metadata PostgreSQL the jobs use."
-  default     = "mlops"
-}
-
-variable "metadata_db_secret_arn" {
-  type        = string
-  description = "ARN of the Secrets Manager secret with the metadata PostgreSQL user and password."
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.metadata_db_secret_arn))
-    error_message = "A Secrets Manager secret ARN."
-  }
-}
-
-variable "ops_db_secret_arn" {
-  type        = string
-  description = "ARN of the secret with the operational database credentials (ingest's JDBC datasets); null if none."
-  default     = null
 }
 
 variable "run_athena_ddl" {

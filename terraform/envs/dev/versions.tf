@@ -10,8 +10,9 @@ terraform {
 }
 
 provider "aws" {
-  region              = var.region
-  allowed_account_ids = [var.account_id]
+  # both from dags/environments/<env>.yaml (modules/settings: a file read, known at plan time)
+  region              = module.settings.region
+  allowed_account_ids = [module.settings.account_id]
 
   default_tags {
     tags = merge(var.tags, {

@@ -4,15 +4,17 @@ output "lake_uri" {
 }
 
 output "job_environment" {
-  description = "Environment of every job pod (a ConfigMap); metadata.user and metadata.password come from the metadata secret."
+  description = "What the pods' environment is derived from (dags/environments/<env>.yaml through modules/settings; the DAGs render the same values): checked against the resources created."
   value = {
-    MLOPS_ENV                   = "aws"
     MLOPS_LAKE_URI              = module.lake.lake_uri
-    MLOPS_LANDING_URI           = "${module.lake.lake_uri}/landing"
-    MLOPS_METADATA_JDBC_URL     = "jdbc:postgresql://${var.metadata_db_endpoint}/${var.metadata_db_name}"
-    MLOPS_AWS_REGION            = var.region
+    MLOPS_AWS_REGION            = module.settings.region
     MLOPS_DYNAMODB_TABLE_PREFIX = module.online_store.table_prefix
     MLOPS_SAGEMAKER_ROLE_ARN    = module.sagemaker.execution_role_arn
+  }
+
+  precondition {
+    condition     = module.lake.lake_uri == module.settings.lake_uri && module.sagemaker.execution_role_arn == module.settings.sagemaker_execution_role_arn
+    error_message = "The lake or the SageMaker execution role Terraform creates is not what dags/environments/${local.env}.yaml gives the pods."
   }
 }
 

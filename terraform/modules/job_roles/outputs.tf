@@ -21,5 +21,5 @@ output "service_accounts" {
 
 output "catalog" {
   description = "What each job may touch (jobs.tf), for review."
-  value       = local.jobs
+  value       = module.policies.catalog
 }

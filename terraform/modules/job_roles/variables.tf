@@ -124,36 +124,25 @@ variable "sagemaker_execution_role_arn" {
   }
 }
 
-variable "metadata_db_secret_arn" {
-  type        = string
-  description = "ARN of the Secrets Manager secret with the metadata PostgreSQL credentials (every job reads it)."
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.metadata_db_secret_arn))
-    error_message = "A Secrets Manager secret ARN."
-  }
-}
-
-variable "ops_db_secret_arn" {
-  type        = string
-  description = "ARN of the secret with the operational database credentials (connections.ops; ingest only). Null: none."
-  default     = null
-
-  validation {
-    condition     = var.ops_db_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.ops_db_secret_arn))
-    error_message = "A Secrets Manager secret ARN, or null."
-  }
-}
-
-variable "secrets_kms_key_arns" {
-  type        = list(string)
-  description = "Customer managed KMS keys the database secrets are encrypted with, if not aws/secretsmanager."
-  default     = []
-}
-
 variable "alarm_name_prefix" {
   type        = string
-  description = "CloudWatch alarms the promote job may read: those whose names start with this (\"\": all of the account and region)."
+  description = "CloudWatch alarms the promote job may read: those whose names start with this (required: never all alarms)."
+
+  validation {
+    condition     = trimspace(var.alarm_name_prefix) != ""
+    error_message = "An alarm name prefix such as mlops-prod-: an empty one would let promote read every alarm (alarm:*)."
+  }
+}
+
+variable "audit_bucket_arn" {
+  type        = string
+  description = "ARN of the audit anchor bucket (Object Lock): promote writes the ledger's anchors there; null: none."
+  default     = null
+}
+
+variable "audit_key_prefix" {
+  type        = string
+  description = "Key prefix of this environment's anchors in the audit bucket: \"\" or \"<prefix>/\"."
   default     = ""
 }
 

@@ -37,7 +37,7 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "execution" {
-  name                 = "${var.name_prefix}-sagemaker-execution"
+  name                 = coalesce(var.execution_role_name, "${var.name_prefix}-sagemaker-execution")
   description          = "SageMaker training, tuning, batch transform and endpoints of ${var.name_prefix}"
   assume_role_policy   = data.aws_iam_policy_document.assume.json
   permissions_boundary = var.permissions_boundary_arn

@@ -82,3 +82,9 @@ variable "tags" {
   description = "Tags for every resource."
   default     = {}
 }
+
+variable "execution_role_name" {
+  type        = string
+  description = "Name of the SageMaker execution role (envs pass modules/settings' sagemaker_execution_role_name, the name the pods' MLOPS_SAGEMAKER_ROLE_ARN ends with); null: <name_prefix>-sagemaker-execution."
+  default     = null
+}

@@ -18,13 +18,9 @@ mock_provider "aws" {
 }
 
 variables {
-  account_id             = "111122223333"
-  bucket_name_prefix     = "test-mlops-prod"
-  eks_oidc_provider_arn  = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/TEST"
-  eks_oidc_issuer_url    = "https://oidc.eks.eu-west-1.amazonaws.com/id/TEST"
-  metadata_db_endpoint   = "metadata.test:5432"
-  metadata_db_secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:metadata"
-  run_athena_ddl         = false
+  eks_oidc_provider_arn = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/TEST"
+  eks_oidc_issuer_url   = "https://oidc.eks.eu-west-1.amazonaws.com/id/TEST"
+  run_athena_ddl        = false
 }
 
 run "plan" {
@@ -41,8 +37,8 @@ run "plan" {
   }
 
   assert {
-    condition     = module.lake.lake_uri == "s3://test-mlops-prod-lake/prod"
-    error_message = "The lake root is s3://<prefix>-lake/prod."
+    condition     = module.lake.lake_uri == "s3://acme-mlops-prod-lake/prod"
+    error_message = "The lake root is the environment file's (dags/environments/prod.yaml)."
   }
 
   assert {

@@ -29,8 +29,7 @@ module "job_roles" {
   ]
   models                       = ["zone_demand", "trip_risk"]
   sagemaker_execution_role_arn = "arn:aws:iam::111122223333:role/mlops-example-sagemaker-execution"
-  metadata_db_secret_arn       = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:mlops/metadata-AbCdEf"
-  ops_db_secret_arn            = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:mlops/ops-AbCdEf"
+  alarm_name_prefix            = "mlops-example-"
 }
 
 output "service_accounts" {

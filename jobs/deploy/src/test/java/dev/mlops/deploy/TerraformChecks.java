@@ -29,6 +29,10 @@ import java.util.stream.Stream;
  */
 final class TerraformChecks {
 
+    /** The provider-free policy module whose documents are rendered with terraform and checked (DeploymentConsistencyTest). */
+    static final String RENDERED_POLICY_MODULE = "job_policies";
+    static final Pattern RENDERED_POLICY_REF = Pattern.compile("^\\$\\{module\\.([A-Za-z0-9_-]+)\\.documents\\[[^\\]]*\\]}$");
+
     /** Resource types whose attribute holds an IAM policy document, and that attribute. */
     static final Map<String, String> POLICY_ATTRIBUTES = Map.ofEntries(
             Map.entry("aws_iam_role", "assume_role_policy"),
@@ -257,8 +261,17 @@ final class TerraformChecks {
                     continue;
                 }
                 Matcher m = POLICY_DOC_REF.matcher(v.asText(""));
-                if (!m.matches()) {
-                    out.add(tf.where(r) + ": " + e.getValue() + " is not a data.aws_iam_policy_document's json (write the policy as one, so it can be checked)");
+                Matcher rendered = RENDERED_POLICY_REF.matcher(v.asText(""));
+                if (rendered.matches()) {
+                    // a provider-free policy module: DeploymentConsistencyTest renders it with terraform and checks every statement
+                    if (tf.sameDir(tf.modules(), r).stream().noneMatch(b -> b.name().equals(rendered.group(1))
+                            && b.text("source").endsWith(RENDERED_POLICY_MODULE))) {
+                        out.add(tf.where(r) + ": " + e.getValue() + " names module." + rendered.group(1) + ", which is not a call of .../"
+                                + RENDERED_POLICY_MODULE + " in this module");
+                    }
+                } else if (!m.matches()) {
+                    out.add(tf.where(r) + ": " + e.getValue() + " is not a data.aws_iam_policy_document's json or job_policies' document"
+                            + " (write the policy as one, so it can be checked)");
                 } else if (tf.sameDir(tf.data("aws_iam_policy_document"), r).stream().noneMatch(d -> d.name().equals(m.group(1)))) {
                     out.add(tf.where(r) + ": " + e.getValue() + " names data.aws_iam_policy_document." + m.group(1) + ", which this module does not define");
                 }
@@ -458,18 +471,36 @@ final class TerraformChecks {
         if (!requiredVersion) {
             out.add(at + ": no required_version (>= 1.x) in a terraform block");
         }
-        if (!aws) {
+        if (!aws && usesAws(dir)) {
             out.add(at + ": no required_providers aws = { source = \"hashicorp/aws\", version = \"~> 5.x\" }");
         }
         return out;
+    }
+
+    /** Whether a module declares an aws_ resource or data source, or an aws provider (so needs the provider). */
+    private boolean usesAws(Path dir) {
+        Path d = dir.toAbsolutePath().normalize();
+        boolean typed = tf.files().stream().filter(f -> f.path().getParent().equals(d)).anyMatch(f ->
+                Stream.of("resource", "data").anyMatch(kind -> {
+                    java.util.Iterator<String> types = f.json().path(kind).fieldNames();
+                    while (types.hasNext()) {
+                        if (types.next().startsWith("aws_")) {
+                            return true;
+                        }
+                    }
+                    return false;
+                }));
+        return typed || !tf.providers(d, "aws").isEmpty();
     }
 
     // ------------------------------------------------------------------ jobs, models, feature groups
 
     /**
      * Every job with an image (images/&lt;job&gt;/Dockerfile, base and build aside) has an entry in the
-     * job catalog ({@code local.catalog} of the job_roles module), and every environment gives it an ECR
-     * repository (the ecr module's {@code repositories}) and a role (the job_roles module's {@code jobs}).
+     * job catalog ({@code local.catalog} of the job_policies module), and every environment gives it an ECR
+     * repository (the ecr module's {@code repositories}) and a role (the job_roles module's {@code jobs}):
+     * a literal list, a local holding one, or {@code module.settings.jobs}, the keys of {@code jobs:} in the
+     * environment file its settings module reads.
      */
     List<String> jobs(Set<String> imageJobs, Path envsDir, Path jobRolesDir) {
         List<String> out = new ArrayList<>();
@@ -495,6 +526,9 @@ final class TerraformChecks {
                 }
                 for (Block m : calls) {
                     List<String> listed = resolveStrings(m.body().path(use[1]), dir);
+                    if (listed == null) {
+                        listed = settingsJobs(m.body().path(use[1]), dir);
+                    }
                     if (listed == null) {
                         out.add(tf.where(m) + ": " + use[1] + " is not a literal list or a local holding one");
                         continue;
@@ -563,6 +597,37 @@ final class TerraformChecks {
             }
         }
         return out;
+    }
+
+    /**
+     * The jobs of {@code module.settings.jobs} (directly or through a local): the keys of {@code jobs:} in the
+     * environment file the settings module of {@code dir} reads; null when the value is something else.
+     */
+    private List<String> settingsJobs(JsonNode value, Path dir) {
+        String text = value.asText("");
+        Matcher local = Pattern.compile("^\\$\\{local\\.([A-Za-z0-9_]+)}$").matcher(text);
+        if (local.matches() && tf.locals(dir).get(local.group(1)) != null) {
+            text = tf.locals(dir).get(local.group(1)).asText("");
+        }
+        Matcher ref = Pattern.compile("^\\$\\{module\\.([A-Za-z0-9_]+)\\.jobs}$").matcher(text);
+        if (!ref.matches()) {
+            return null;
+        }
+        for (Block m : moduleCalls(dir, "modules/settings")) {
+            if (m.name().equals(ref.group(1))) {
+                Path file = dir.resolve(m.text("environment_file").replace("${path.module}/", "")).normalize();
+                try {
+                    JsonNode env = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                            .readTree(file.toFile());
+                    List<String> jobs = new ArrayList<>();
+                    env.path("jobs").fieldNames().forEachRemaining(jobs::add);
+                    return jobs;
+                } catch (IOException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
     }
 
     private List<Block> moduleCalls(Path dir, String sourceSuffix) {

@@ -300,6 +300,20 @@ class TerraformChecksTest {
                   role       = aws_iam_role.r.name
                   policy_arn = "arn:aws:iam::aws:policy/AmazonS3FullAccess"
                 }
+                module "rendered" {
+                  source = "../job_policies"
+                }
+                module "other" {
+                  source = "../somewhere_else"
+                }
+                resource "aws_iam_policy" "from_job_policies" {
+                  name   = "fine"
+                  policy = module.rendered.documents["x"]
+                }
+                resource "aws_iam_policy" "from_elsewhere" {
+                  name   = "q"
+                  policy = module.other.documents["x"]
+                }
                 """));
         List<String> v = checks.iam();
         String f = "terraform/modules/m/main.tf: ";
@@ -310,14 +324,16 @@ class TerraformChecksTest {
                 f + "data.aws_iam_policy_document.bad statement Inverted: Allow with not_actions / not_resources grants everything else",
                 f + "data.aws_iam_policy_document.bad statement Hidden: allows action \"*\"",
                 f + "data.aws_iam_policy_document.public statement #1: allows principal \"*\" (public)",
-                f + "aws_iam_role.r: assume_role_policy is not a data.aws_iam_policy_document's json (write the policy as one, so it can be checked)",
+                f + "aws_iam_role.r: assume_role_policy is not a data.aws_iam_policy_document's json or job_policies' document (write the policy as one, so it can be checked)",
                 f + "aws_iam_role.r: inline_policy block: use aws_iam_role_policy or aws_iam_policy with a policy document",
                 f + "aws_iam_role.r: AWS managed policy arn:aws:iam::aws:policy/AdministratorAccess (grant only what the role needs)",
                 f + "aws_iam_policy.p: policy names data.aws_iam_policy_document.missing, which this module does not define",
-                f + "aws_iam_role_policy_attachment.a: AWS managed policy arn:aws:iam::aws:policy/AmazonS3FullAccess (grant only what the role needs)");
+                f + "aws_iam_role_policy_attachment.a: AWS managed policy arn:aws:iam::aws:policy/AmazonS3FullAccess (grant only what the role needs)",
+                f + "aws_iam_policy.from_elsewhere: policy names module.other, which is not a call of .../job_policies in this module");
+        assertThat(v).noneMatch(s -> s.contains("from_job_policies"));
         assertThat(v).anyMatch(s -> s.startsWith(f + "data.aws_iam_policy_document.bad statement Computed: actions ") && s.endsWith("are not a literal list, so they cannot be checked"));
         assertThat(v).noneMatch(s -> s.contains("data.aws_iam_policy_document.fine"));
-        assertThat(v).hasSize(12);
+        assertThat(v).hasSize(13);
     }
 
     @Test

@@ -3,10 +3,10 @@
 #
 #   reads / writes   lake prefixes under the lake root (docs/architecture.md, "Lake layout"); every
 #                    job that writes also stages under _staging/<job>/ and publishes by rename
-#   online_store     BatchGetItem / BatchWriteItem / DescribeTable on the online-store tables
+#   online_store     the online-store tables: features writes them and `mlops features get` reads one item
 #   sagemaker        none | train | transform | promote: the SageMaker actions of that step
-#   ops_db           reads the operational database (JDBC datasets), so its secret too
-#   describe_alarms  reads CloudWatch alarms (promote's gate)
+#   describe_alarms  reads CloudWatch alarms named <alarm_name_prefix>... (promote's gate)
+#   audit_anchor     writes the audit ledger's anchor to the Object Lock bucket (never deletes)
 locals {
   catalog = {
     ingest = {
@@ -14,56 +14,56 @@ locals {
       writes          = ["raw", "quarantine"]
       online_store    = false
       sagemaker       = "none"
-      ops_db          = true
       describe_alarms = false
+      audit_anchor    = false
     }
     validate = {
       reads           = ["raw"]
       writes          = ["validated", "dq_results", "dq_metrics", "quarantine"]
       online_store    = false
       sagemaker       = "none"
-      ops_db          = false
       describe_alarms = false
+      audit_anchor    = false
     }
     features = {
       reads           = ["validated"]
       writes          = ["features"]
       online_store    = true
       sagemaker       = "none"
-      ops_db          = false
       describe_alarms = false
+      audit_anchor    = false
     }
     train = {
       reads           = ["features", "validated"]
       writes          = ["models", "sagemaker"]
       online_store    = false
       sagemaker       = "train"
-      ops_db          = false
       describe_alarms = false
+      audit_anchor    = false
     }
     transform = {
       reads           = ["features", "validated", "models"]
       writes          = ["predictions", "sagemaker"]
       online_store    = false
       sagemaker       = "transform"
-      ops_db          = false
       describe_alarms = false
+      audit_anchor    = false
     }
     shadow = {
       reads           = ["predictions", "validated"] # validated/: the labels, once they are in
       writes          = ["shadow_results"]
       online_store    = false
       sagemaker       = "none"
-      ops_db          = false
       describe_alarms = false
+      audit_anchor    = false
     }
     quality = {
       reads           = ["predictions", "validated", "features", "models"]
       writes          = ["quality_metrics", "drift_metrics", "decisions"]
       online_store    = false
       sagemaker       = "none"
-      ops_db          = false
       describe_alarms = false
+      audit_anchor    = false
     }
     promote = {
       # the candidate's test split is rebuilt from validated/ and features/ to score both versions on it
@@ -71,8 +71,8 @@ locals {
       writes          = ["audit"]
       online_store    = false
       sagemaker       = "promote"
-      ops_db          = false
       describe_alarms = true
+      audit_anchor    = true
     }
   }
 }
