@@ -53,10 +53,14 @@ help:
 build:
 	$(MVN) -DskipTests package
 
-# verify (not just test): modules use each other's packaged test-jars
+# verify (not just test): modules use each other's packaged test-jars. -fae: a failing module does not stop the
+# others (those that depend on it are skipped). Ends with what ran: per module run / failed / skipped, the ten
+# slowest classes and `N passed, N failed` (.ci/test_summary.py); the exit code is the first failure's
 test: python-yaml
-	$(MVN) verify
-	@$(MAKE) --no-print-directory dags-test
+	@rm -rf target/dags-tests.log jobs/*/target/surefire-reports jobs/*/target/failsafe-reports; rc=0; \
+	$(MVN) -fae verify || rc=$$?; \
+	$(MAKE) --no-print-directory dags-test || { [ $$rc -ne 0 ] || rc=1; }; \
+	$(DAGS_PYTHON) .ci/test_summary.py $(CURDIR); exit $$rc
 
 demo: build python-yaml
 	@mkdir -p $(MLOPS_HOME)
@@ -168,7 +172,8 @@ python-yaml:
 	  || { echo "could not install python3-yaml: apt-get install python3-yaml"; exit 1; }
 .PHONY: dags-test
 dags-test: python-yaml
-	cd dags && $(DAGS_PYTHON) -m unittest discover -s tests -t .
+	@mkdir -p target
+	cd dags && $(DAGS_PYTHON) -m unittest discover -s tests -t . 2>&1 | tee ../target/dags-tests.log; exit $${PIPESTATUS[0]}
 	@if $(DAGS_PYTHON) -c 'import airflow' 2>/dev/null; then echo "dags-test: the Airflow tests ran above ($(DAGS_PYTHON) imports airflow)"; \
 	elif $(AIRFLOW_PYTHON) -c 'import airflow, yaml' 2>/dev/null; then \
 	  echo "== Airflow tests with $(AIRFLOW_PYTHON)"; cd dags && $(AIRFLOW_PYTHON) -m unittest -v tests.test_airflow_dags; \
