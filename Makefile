@@ -159,9 +159,10 @@ monitoring-check:
 	cd $(MONITORING)/rules && promtool check rules mlops.rules.yml && promtool test rules mlops.rules.test.yml
 	$(MVN) verify -pl jobs/cli -am -DskipITs -Dsurefire.failIfNoSpecifiedTests=false -Dtest='MonitoringNamesTest,MonitoringRulesTest'
 
-# the Airflow DAGs (dags/, docs/dags.md): the plan layer and the DAG file's tests on Debian's python3 with python3-yaml
-# (installed here when missing), then the tests that need Airflow, with AIRFLOW_PYTHON when it imports airflow
-# (e.g. AIRFLOW_PYTHON=~/venvs/airflow/bin/python); without Airflow they are skipped, and this says so
+# the Airflow DAGs (dags/, docs/dags.md): the plan layer and the DAG file's tests on Debian's python3 with python3-yaml,
+# python3-jinja2 and python3-pathspec (installed here when missing), then the tests that need Airflow, with
+# AIRFLOW_PYTHON when it imports airflow (e.g. AIRFLOW_PYTHON=~/venvs/airflow/bin/python); without Airflow they are
+# skipped, and this says so
 DAGS_PYTHON ?= /usr/bin/python3
 AIRFLOW_PYTHON ?= python3
 # the plan layer (and so `mlops pipeline`, the demo and the tests) needs PyYAML: Debian's python3-yaml
@@ -170,8 +171,15 @@ python-yaml:
 	@$(DAGS_PYTHON) -c 'import yaml' 2>/dev/null || { echo "installing python3-yaml (the pipeline plan layer reads the specs with PyYAML)"; \
 	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-yaml >/dev/null; } \
 	  || { echo "could not install python3-yaml: apt-get install python3-yaml"; exit 1; }
+# the DAG tests render the templates with Jinja and match .airflowignore with pathspec, as Airflow does (they skip
+# those checks without them): Debian's python3-jinja2 and python3-pathspec
+.PHONY: dags-test-libs
+dags-test-libs:
+	@$(DAGS_PYTHON) -c 'import jinja2, pathspec' 2>/dev/null || { echo "installing python3-jinja2 and python3-pathspec (the DAG tests render and match as Airflow)"; \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-jinja2 python3-pathspec >/dev/null; } \
+	  || { echo "could not install python3-jinja2 and python3-pathspec: apt-get install python3-jinja2 python3-pathspec"; exit 1; }
 .PHONY: dags-test
-dags-test: python-yaml
+dags-test: python-yaml dags-test-libs
 	@mkdir -p target
 	cd dags && $(DAGS_PYTHON) -m unittest discover -s tests -t . 2>&1 | tee ../target/dags-tests.log; exit $${PIPESTATUS[0]}
 	@if $(DAGS_PYTHON) -c 'import airflow' 2>/dev/null; then echo "dags-test: the Airflow tests ran above ($(DAGS_PYTHON) imports airflow)"; \

@@ -2,8 +2,8 @@
 
 One file for all models: for each spec in dags/models/*.yaml, mlops_plan.all_plans() derives the
 plans of <model>_daily, <model>_retrain and <model>_backfill (tasks, images, arguments with
-{{ ds }}-style templates, dependencies, trigger rules, branches, skip semantics), and this file only
-turns each plan into a DAG:
+{{ data_date }}-style templates, dependencies, trigger rules, branches, skip semantics), and this file
+only turns each plan into a DAG (templates as Airflow's Jinja writes them: mlops_plan.airflow_template):
 
 - a job task becomes a KubernetesPodOperator (cncf.kubernetes provider) running the job's image,
   with the exit-code contract of docs/exit-codes.md: 100 skips the task and, through the default
@@ -22,13 +22,14 @@ through `mlops pipeline run <dag-id>`.
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pendulum
 
 import airflow
 from airflow.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from airflow.providers.cncf.kubernetes.utils.xcom_sidecar import PodDefaults
 from kubernetes.client import models as k8s
 
 AIRFLOW_3 = int(airflow.__version__.split(".")[0]) >= 3
@@ -52,7 +53,7 @@ except ImportError:
     from airflow.timetables.interval import CronDataIntervalTimetable
     from airflow.timetables.trigger import CronTriggerTimetable
 
-from mlops_plan import all_plans, env_file, specs_dir
+from mlops_plan import airflow_template, all_plans, env_file, specs_dir
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ SPECS_VOLUME = "model-specs"
 STARTUP_TIMEOUT_S = 600
 #: branch and trigger tasks: small, idempotent Airflow-side work
 LIGHT_TASK_RETRIES = 1
+#: Airflow 2.x SLAs: a miss recorded more than this after its deadline is left over from a catch-up or backfill
+SLA_LIVE_WINDOW = timedelta(days=1)
 
 
 class MlopsJobOperator(KubernetesPodOperator):
@@ -72,7 +75,25 @@ class MlopsJobOperator(KubernetesPodOperator):
     2 and 3 raise AirflowFailException, which fails the task without using its retries: a bad
     argument or a data-contract violation is the same on the next try. Any other failure (1, an
     evicted pod, a timeout) stays an AirflowException and is retried with backoff.
+
+    xcom_sidecar_image: the image of the XCom sidecar container (the environment's
+    image.xcom_sidecar); None keeps the provider's (its default alpine from Docker Hub, or the
+    Kubernetes connection's extra xcom_sidecar_container_image). The provider (10.x) has no operator
+    argument for it: build_pod_request_obj asks the hook, which reads the connection, and adds the
+    container (utils.xcom_sidecar.add_xcom_sidecar); this sets the image on the container it added.
     """
+
+    def __init__(self, *, xcom_sidecar_image=None, **kwargs):
+        super().__init__(**kwargs)
+        self.xcom_sidecar_image = xcom_sidecar_image
+
+    def build_pod_request_obj(self, context=None):
+        pod = super().build_pod_request_obj(context)
+        if self.xcom_sidecar_image:
+            for c in pod.spec.containers or []:
+                if c.name == PodDefaults.SIDECAR_CONTAINER_NAME:
+                    c.image = self.xcom_sidecar_image
+        return pod
 
     def cleanup(self, *args, **kwargs):
         # cleanup(pod, remote_pod) in provider 8.x/9.x, cleanup(pod, remote_pod, xcom_result, context) in 10.x
@@ -160,17 +181,43 @@ def failure_callback(dag_id, alerts):
     return on_failure
 
 
-def sla_miss_callback(dag_id, alerts):
-    """Airflow 2.x only (SLAs are gone in 3.x): log the tasks that missed the daily deadline."""
+def sla_miss_callback(dag_id, alerts, deadline_s):
+    """Airflow 2.x only (SLAs are gone in 3.x): log and email the tasks that missed the daily deadline, not catch-up days.
+
+    Airflow 2.10's DAG processor (DagFileProcessor.manage_slas) records a miss for each schedule
+    period after a task's latest successful run whose logical date plus the task's sla is past,
+    and passes every miss not yet notified to this callback. The first success of a catch-up (or
+    a backfill, or a DAG unpaused after days) thus leaves one miss per task and day behind, for runs
+    that were queued, not late. A miss is reported only when it was recorded within SLA_LIVE_WINDOW
+    of its deadline (logical date + sla); the others are logged in one line. Either way they count
+    as notified, so they are not passed again.
+    """
     emails = list((alerts or {}).get("email") or [])
+    sla = timedelta(seconds=deadline_s)
 
     def on_sla_miss(dag, task_list, blocking_task_list, slas, blocking_tis):
-        log.error("mlops: %s missed its deadline: %s (blocked by %s)", dag_id, task_list, blocking_task_list)
+        now = datetime.now(timezone.utc)
+
+        def late(miss):  # recorded (SlaMiss.timestamp) within the window after its deadline
+            return (getattr(miss, "timestamp", None) or now) - (miss.execution_date + sla) <= SLA_LIVE_WINDOW
+
+        live = [m for m in slas if late(m)]
+        old = sorted(m.execution_date for m in slas if not late(m))
+        if old:
+            log.info("mlops: %s: %d SLA miss(es) of past dates (%s .. %s) not reported: left by a catch-up or backfill, "
+                     "not late runs", dag_id, len(old), old[0].date().isoformat(), old[-1].date().isoformat())
+        if not live:
+            return
+        dates = {m.execution_date for m in live}
+        missed = "\n".join("%s on %s" % (m.task_id, m.execution_date.isoformat()) for m in live)
+        blocking = "\n".join("%s on %s" % (ti.task_id, ti.execution_date.isoformat()) for ti in blocking_tis or []
+                             if ti.execution_date in dates)
+        log.error("mlops: %s missed its deadline: %s (blocked by %s)", dag_id, missed, blocking or "nothing")
         if emails:
             try:
                 from airflow.utils.email import send_email
 
-                send_email(emails, "[mlops] %s missed its deadline" % dag_id, "<pre>%s</pre><p>blocked by</p><pre>%s</pre>" % (task_list, blocking_task_list))
+                send_email(emails, "[mlops] %s missed its deadline" % dag_id, "<pre>%s</pre><p>blocked by</p><pre>%s</pre>" % (missed, blocking))
             except Exception:
                 log.exception("mlops: could not email %s about the missed deadline of %s", ", ".join(emails), dag_id)
 
@@ -178,11 +225,11 @@ def sla_miss_callback(dag_id, alerts):
 
 
 def timetable(plan):
-    """The schedule, keyed on the data interval so that {{ ds }} is the data date in Airflow 2 and 3 alike.
+    """The schedule, keyed on the data interval: a run's data date is its data interval's start, in Airflow 2 and 3 alike.
 
     daily: one cron period of data per run (a 05:00 run on D processes D-1); catchup creates one
     run per missed period from the environment's start_date. retrain (catchup off): runs on its
-    cron and trains up to the day before (a Sunday 02:00 run has ds = Saturday), nightly or weekly.
+    cron and trains up to the day before (a Sunday 02:00 run's data date is Saturday), nightly or weekly.
     Explicit timetables, so Airflow 3's [scheduler] create_cron_data_intervals cannot change them.
     """
     cron = plan["schedule"]
@@ -212,7 +259,7 @@ def pod_name(dag_id, task_id):
 
 
 def job_operator(plan, t):
-    env_vars = dict(t["env_vars"])
+    env_vars = {k: airflow_template(v) for k, v in t["env_vars"].items()}
     volumes, mounts = [], []
     if t.get("specs_config_map"):
         mount_path = env_vars.get("MLOPS_SPECS_DIR")
@@ -228,7 +275,7 @@ def job_operator(plan, t):
         namespace=plan["namespace"],
         image=t["image"],
         image_pull_policy=t.get("image_pull_policy"),
-        arguments=list(t["arguments"]),
+        arguments=[airflow_template(a) for a in t["arguments"]],
         labels={"app.kubernetes.io/part-of": "mlops", "mlops/model": plan["model"], "mlops/job": t["job"], "mlops/env": plan["env"]},
         service_account_name=t["service_account"],
         container_resources=k8s.V1ResourceRequirements(requests=dict(t["resources"].get("requests") or {}),
@@ -243,6 +290,7 @@ def job_operator(plan, t):
         get_logs=True,
         log_events_on_failure=True,
         do_xcom_push=bool(t.get("xcom")),
+        xcom_sidecar_image=t.get("xcom_sidecar_image"),
         skip_on_exit_code=list(t["skip_on_exit_code"]),
         startup_timeout_seconds=STARTUP_TIMEOUT_S,
         retries=t["retries"],
@@ -267,7 +315,8 @@ def branch_operator(plan, t):
 
 def trigger_operator(plan, t):
     return TriggerDagRunOperator(task_id=t["task_id"], doc_md=t.get("doc") or None, trigger_dag_id=t["trigger_dag_id"],
-                                 conf=dict(t["conf"]), wait_for_completion=False, trigger_rule=t["trigger_rule"])
+                                 conf={k: airflow_template(v) for k, v in t["conf"].items()}, wait_for_completion=False,
+                                 trigger_rule=t["trigger_rule"])
 
 
 OPERATORS = {"job": job_operator, "branch": branch_operator, "trigger": trigger_operator}
@@ -310,7 +359,7 @@ def build_dag(plan):
         on_failure_callback=failure_callback(plan["dag_id"], plan["alerts"]),
     )
     if not AIRFLOW_3 and plan.get("dagrun_timeout_s"):
-        kwargs["sla_miss_callback"] = sla_miss_callback(plan["dag_id"], plan["alerts"])
+        kwargs["sla_miss_callback"] = sla_miss_callback(plan["dag_id"], plan["alerts"], plan["dagrun_timeout_s"])
     with DAG(**kwargs) as dag:
         ops = {}
         for t in plan["tasks"]:  # in dependency order: every upstream already exists

@@ -31,12 +31,29 @@ EXIT_SKIP = 100
 SKIP_ON_EXIT_CODES = [EXIT_SKIP]
 
 #: the one template language both executors implement: {{ EXPR }} where EXPR is
-#: NAME ("or" NAME)* ("|" FILTER)*, NAME is ds, ds_nodash, run_id or params.<name>,
+#: NAME ("or" NAME)* ("|" FILTER)*, NAME is data_date, ds, ds_nodash, run_id or params.<name>,
 #: FILTER is tojson or lower. Anything else is refused here, so the two cannot diverge.
+#: data_date is the run's data date (YYYY-MM-DD): the local executor runs one data date at a
+#: time and uses it (= ds); Airflow gets AIRFLOW_DATA_DATE in its place (airflow_template).
 TEMPLATE = re.compile(r"\{\{\s*(.*?)\s*\}\}")
-TEMPLATE_NAMES = ("ds", "ds_nodash", "run_id")
+TEMPLATE_NAMES = ("data_date", "ds", "ds_nodash", "run_id")
 TEMPLATE_FILTERS = ("tojson", "lower")
-_NAME = re.compile(r"^(ds|ds_nodash|run_id|params\.[a-z_][a-z0-9_]*)$")
+_NAME = re.compile(r"^(data_date|ds|ds_nodash|run_id|params\.[a-z_][a-z0-9_]*)$")
+
+#: data_date as Airflow's Jinja computes it, for every kind of run on 2.10 and 3.x: the start date
+#: of the run's data interval (a scheduled run's data date; for a manual run with a logical date,
+#: the last complete schedule period before it); a run without a logical date (Airflow 3:
+#: `airflow dags trigger` without --logical-date, REST logical_date null) has no data interval and
+#: no ds, so the day before its dag_run.run_after. Only names that exist in that run's context are
+#: evaluated (StrictUndefined): `is defined` and the conditional pick the branch first.
+AIRFLOW_DATA_DATE = ("(data_interval_start | ds if data_interval_start is defined"
+                     " else macros.ds_add(dag_run.run_after | ds, -1))")
+_DATA_DATE = re.compile(r"(?<![\w.])data_date(?![\w])")
+
+#: the data date argument of the jobs: the run's data date (see TEMPLATE and AIRFLOW_DATA_DATE)
+DATA_DATE = "{{ data_date }}"
+#: the daily DAG ends with audit_anchor only where the jobs' environment has this variable
+AUDIT_ANCHOR_ENV = "MLOPS_AUDIT_ANCHOR_URI"
 
 #: defaults when the environment file leaves a job out (and for the local executor)
 DEFAULT_JOB = {"cpu": "1", "memory": "4Gi", "node_pool": "default", "retries": 2, "timeout": "2h"}
@@ -167,6 +184,8 @@ def load_env(path=None):
     for key in ("repository_prefix", "tag"):
         if not isinstance(image.get(key), str) or not image[key]:
             raise PlanError(path, "image." + key, "a non-empty string")
+    if image.get("xcom_sidecar") is not None and (not isinstance(image["xcom_sidecar"], str) or not image["xcom_sidecar"].strip()):
+        raise PlanError(path, "image.xcom_sidecar", "a full image reference such as <registry>/mlops-xcom-sidecar:3.20, or null")
     for job, conf in (env.get("jobs") or {}).items():
         if job not in JOBS:
             raise PlanError(path, "jobs." + str(job), "one of the jobs %s" % (", ".join(JOBS),))
@@ -257,6 +276,8 @@ def job_task(env, task_id, job, arguments, upstream=(), trigger_rule="all_succes
         "secret_env": job_secrets(env, job),
         "specs_config_map": env.get("specs_config_map"),
         "xcom": True,
+        # the image of the provider's XCom sidecar container; None: the provider's default (docs/dags.md#pods)
+        "xcom_sidecar_image": env["image"].get("xcom_sidecar"),
     }
 
 
@@ -287,10 +308,11 @@ def _dag(spec, spec_path, env, kind, schedule, description, params, tasks, catch
 
 
 def daily_plan(spec, spec_path, env):
-    """ingest -> validate -> features -> transform -> shadow -> promote; transform -> quality -> retrain branch."""
+    """ingest -> validate -> features -> transform -> shadow -> promote; transform -> quality -> retrain branch;
+    promote, quality -> audit_anchor where the environment gives the jobs MLOPS_AUDIT_ANCHOR_URI."""
     m = spec["model"]
     schedule = spec.get("schedule") or {}
-    day = ["--model", m, "--date", "{{ ds }}"]
+    day = ["--model", m, "--date", DATA_DATE]
     deadline = seconds(schedule["deadline"], spec_path, "schedule.deadline") if schedule.get("deadline") else None
     tasks = [
         job_task(env, "ingest", "ingest", day, doc="land the day's upstream datasets in the lake (raw/)"),
@@ -322,9 +344,14 @@ def daily_plan(spec, spec_path, env):
             "upstream": ["retrain_decision"],
             "trigger_rule": "all_success",
             "trigger_dag_id": "%s_retrain" % m,
-            "conf": {"date": "{{ ds }}", "triggered_by": "{{ run_id }}"},
+            "conf": {"date": DATA_DATE, "triggered_by": "{{ run_id }}"},
         },
     ]
+    anchor = job_task(env, "audit_anchor", "promote", ["audit", "anchor", "--date", DATA_DATE], ["promote", "quality"],
+                      trigger_rule="all_done",
+                      doc="anchor the day's audit ledger at MLOPS_AUDIT_ANCHOR_URI, whatever promote and quality did")
+    if anchor["env_vars"].get(AUDIT_ANCHOR_ENV):  # only where the environment configures an anchor
+        tasks.append(anchor)
     return _dag(spec, spec_path, env, "daily", schedule.get("daily") or "@daily",
                 "Daily pipeline of %s: ingest, validate, features, transform, shadow and promote, quality and the retrain decision." % m,
                 {}, tasks, catchup=True, deadline_s=deadline)
@@ -335,10 +362,10 @@ def retrain_plan(spec, spec_path, env):
     m = spec["model"]
     schedule = spec.get("schedule") or {}
     window = (spec.get("training") or {}).get("window", "14d")
-    date = "{{ params.date or ds }}"
+    date = "{{ params.date or data_date }}"
     params = {
         "date": {"type": ["null", "string"], "format": "date", "default": None,
-                 "description": "data date to train for (default: the run's data date)"},
+                 "description": "data date to train for (default: the run's data date, see docs/dags.md)"},
         "window": {"type": "string", "pattern": "^[1-9][0-9]*d$", "default": window,
                    "description": "training window in days, ending the label delay before the date (spec: %s)" % window},
         "backend": {"type": "string", "enum": ["local", "sagemaker"], "default": "local",
@@ -431,19 +458,39 @@ def check_expression(expr, params):
             raise ValueError("template filter %r not supported (one of %s)" % (f, ", ".join(TEMPLATE_FILTERS)))
     for name in [n.strip() for n in parts[0].split(" or ")]:
         if not _NAME.match(name):
-            raise ValueError("template name %r not supported (ds, ds_nodash, run_id, params.<name>)" % name)
+            raise ValueError("template name %r not supported (data_date, ds, ds_nodash, run_id, params.<name>)" % name)
         if name.startswith("params.") and name[len("params."):] not in params:
             raise ValueError("template uses %s, which the DAG does not declare" % name)
 
 
+def airflow_template(text):
+    """A plan template as Airflow renders it: the shared language with data_date written as AIRFLOW_DATA_DATE.
+
+    Every other name (ds, run_id, params.x) and filter is already Airflow's own.
+    """
+    if not isinstance(text, str):
+        return text
+    return TEMPLATE.sub(lambda mt: _DATA_DATE.sub(lambda _: AIRFLOW_DATA_DATE, mt.group(0)), text)
+
+
 def render(text, context):
-    """The shared template language, as the local executor implements it (Jinja's result for these forms)."""
+    """The shared template language, as the local executor implements it (Jinja's result for these forms).
+
+    context: ds, run_id, params, and data_date (the run's data date; ds when not given).
+    """
+
+    def lookup(name):
+        if name.startswith("params."):
+            return context["params"].get(name[len("params."):])
+        if name == "data_date":
+            return context.get("data_date", context.get("ds"))
+        return context.get(name)
 
     def value(expr):
         parts = [p.strip() for p in expr.split("|")]
         v = None
         for name in [n.strip() for n in parts[0].split(" or ")]:
-            v = context["params"].get(name[len("params."):]) if name.startswith("params.") else context.get(name)
+            v = lookup(name)
             if v:
                 break
         for f in parts[1:]:

@@ -9,7 +9,9 @@ test_plan.py cover what can be checked without it.
 - policy: tags, owner, retries >= 1 with backoff on every pod task, delete_pod, logs, XCom, skip on 100;
 - structure: task ids, upstream/downstream, trigger rules, operator classes and arguments as in the plan;
 - params validate (defaults pass; a bad backend, date or window is refused; the backfill requires its range);
-- Airflow's Jinja renders the arguments as the local executor does (mlops_plan.render);
+- Airflow's Jinja renders the arguments as the local executor does (mlops_plan.render), with and without a
+  logical date;
+- the environment's XCom sidecar image replaces the provider's default in the pod it builds;
 - the real provider's cleanup: exit 100 skips, 2 and 3 fail without retry, 1 fails and is retried.
 """
 
@@ -40,9 +42,9 @@ if HAVE_AIRFLOW:
     from airflow.exceptions import AirflowException, AirflowFailException, AirflowSkipException, ParamValidationError  # noqa: E402
 
     try:
-        from airflow.dag_processing.dagbag import DagBag  # Airflow 3.1+
+        from airflow.dag_processing.dagbag import DagBag  # Airflow 3.2+ (apache/airflow#55139)
     except ImportError:
-        from airflow.models.dagbag import DagBag
+        from airflow.models.dagbag import DagBag  # 2.x to 3.1 (a deprecated alias from 3.2)
     try:
         from airflow.providers.standard.operators.python import BranchPythonOperator
         from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
@@ -118,7 +120,7 @@ class AirflowDagsTest(unittest.TestCase):
 
         for env in ENVS:
             for dag_id, p in self.plans[env].items():
-                dag = self.bags[env].get_dag(dag_id)
+                dag = self.bags[env].dags[dag_id]
                 self.assertEqual(sorted(dag.task_ids), sorted(t["task_id"] for t in p["tasks"]), dag_id)
                 self.assertEqual(dag.catchup, p["catchup"], dag_id)
                 if p["dagrun_timeout_s"]:
@@ -135,13 +137,14 @@ class AirflowDagsTest(unittest.TestCase):
                     if t["kind"] == "job":
                         self.assertIsInstance(task, KubernetesPodOperator, where)
                         self.assertEqual(task.image, t["image"], where)
-                        self.assertEqual(list(task.arguments), t["arguments"], where)
+                        self.assertEqual(list(task.arguments), [plan.airflow_template(a) for a in t["arguments"]], where)
                         self.assertEqual(task.namespace, p["namespace"], where)
                         self.assertEqual(task.service_account_name, t["service_account"], where)
                         self.assertEqual(task.container_resources.requests, t["resources"]["requests"], where)
                         self.assertEqual(task.node_selector, t["node_selector"], where)
                         self.assertEqual([x.key for x in task.tolerations], [x.get("key") for x in t["tolerations"]], where)
-                        self.assertEqual({e.name: e.value for e in task.env_vars}, t["env_vars"], where)
+                        self.assertEqual({e.name: e.value for e in task.env_vars},
+                                         {n: plan.airflow_template(v) for n, v in t["env_vars"].items()}, where)
                         self.assertEqual([e.secret_ref.name for e in task.env_from], t["secret_env"], where)
                         self.assertEqual([m.mount_path for m in task.volume_mounts], [t["env_vars"]["MLOPS_SPECS_DIR"]], where)
                         self.assertEqual(task.retries, t["retries"], where)
@@ -155,11 +158,11 @@ class AirflowDagsTest(unittest.TestCase):
                         self.assertIsInstance(task, TriggerDagRunOperator, where)
                         self.assertEqual(task.trigger_dag_id, t["trigger_dag_id"], where)
                         self.assertIn(t["trigger_dag_id"], self.bags[env].dag_ids, where)
-                        self.assertEqual(task.conf, t["conf"], where)
+                        self.assertEqual(task.conf, {n: plan.airflow_template(v) for n, v in t["conf"].items()}, where)
                         self.assertFalse(task.wait_for_completion, where)
 
     def test_params_validate(self):
-        retrain = self.bags["dev"].get_dag("zone_demand_retrain")
+        retrain = self.bags["dev"].dags["zone_demand_retrain"]
         defaults = retrain.params.validate()
         self.assertEqual((defaults["backend"], defaults["window"], defaults["tune"], defaults["date"]), ("local", "14d", False, None))
         for key, good in (("backend", "sagemaker"), ("date", "2026-03-01"), ("window", "28d"), ("hyperparameters", {"eta": 0.05})):
@@ -171,7 +174,7 @@ class AirflowDagsTest(unittest.TestCase):
             with self.assertRaises(ParamValidationError, msg="%s=%r" % (key, bad)):
                 params[key] = bad
                 params.validate()
-        backfill = self.bags["dev"].get_dag("zone_demand_backfill")
+        backfill = self.bags["dev"].dags["zone_demand_backfill"]
         with self.assertRaises(ParamValidationError):  # no default: the range must be given
             copy.deepcopy(backfill.params).validate()
         params = copy.deepcopy(backfill.params)
@@ -179,15 +182,50 @@ class AirflowDagsTest(unittest.TestCase):
         self.assertEqual(params.validate(), {"from": "2026-01-01", "to": "2026-01-31"})
 
     def test_airflow_renders_the_arguments_as_the_local_executor(self):
-        ctx = {"ds": "2026-03-01", "ds_nodash": "20260301", "run_id": "manual__2026-03-02T10:00:00+00:00",
-               "params": {"date": None, "window": "21d", "backend": "sagemaker", "tune": True, "force": False,
-                          "hyperparameters": {"max_depth": 4, "eta": 0.05}}}
-        train = self.bags["dev"].get_dag("zone_demand_retrain").get_task("train")
-        rendered = train.render_template(list(train.arguments), dict(ctx))
-        self.assertEqual(rendered, [plan.render(a, ctx) for a in self.plans["dev"]["zone_demand_retrain"]["tasks"][0]["arguments"]])
-        self.assertIn('{"eta": 0.05, "max_depth": 4}', rendered)
-        ctx["params"]["date"] = "2026-02-01"
-        self.assertEqual(train.render_template(list(train.arguments), dict(ctx))[3], "2026-02-01")
+        import pendulum
+        from types import SimpleNamespace
+
+        try:
+            from airflow.sdk.execution_time import macros  # Airflow 3.x: what the context's MacrosAccessor reads
+        except ImportError:
+            from airflow import macros
+        params = {"date": None, "window": "21d", "backend": "sagemaker", "tune": True, "force": False,
+                  "hyperparameters": {"max_depth": 4, "eta": 0.05}}
+        # a manual run with a logical date: ds is the trigger day, the data interval the last complete period before it
+        manual = {"ds": "2026-03-02", "ds_nodash": "20260302", "run_id": "manual__2026-03-02T10:00:00+00:00",
+                  "data_interval_start": pendulum.datetime(2026, 3, 1, 5, tz="UTC"), "macros": macros}
+        # Airflow 3, a run without a logical date: no ds and no data interval, only the dag run's run_after
+        no_logical_date = {"run_id": "manual__2026-03-02T10:00:00+00:00", "macros": macros,
+                           "dag_run": SimpleNamespace(run_after=pendulum.datetime(2026, 3, 2, 10, tz="UTC"), logical_date=None)}
+        local = {"ds": "2026-03-01", "data_date": "2026-03-01", "run_id": "manual__2026-03-02T10:00:00+00:00"}
+        train = self.bags["dev"].dags["zone_demand_retrain"].get_task("train")
+        for ctx in (manual, no_logical_date):
+            rendered = train.render_template(list(train.arguments), dict(ctx, params=dict(params)))
+            self.assertEqual(rendered, [plan.render(a, dict(local, params=params))
+                                        for a in self.plans["dev"]["zone_demand_retrain"]["tasks"][0]["arguments"]])
+            self.assertEqual(rendered[3], "2026-03-01")
+            self.assertIn('{"eta": 0.05, "max_depth": 4}', rendered)
+            self.assertEqual(train.render_template(list(train.arguments), dict(ctx, params=dict(params, date="2026-02-01")))[3], "2026-02-01")
+        ingest = self.bags["dev"].dags["zone_demand_daily"].get_task("ingest")
+        self.assertEqual(ingest.render_template(list(ingest.arguments), dict(no_logical_date, params={}))[3], "2026-03-01")
+
+    def test_xcom_sidecar_image_from_the_environment(self):
+        from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+        hook = mock.Mock(is_in_cluster=False)
+        hook.get_xcom_sidecar_container_image.return_value = None  # no connection extra: the provider's default
+        hook.get_xcom_sidecar_container_resources.return_value = None
+        hook.get_xcom_sidecar_container_security_context.return_value = None
+        validate = self.bags["dev"].dags["zone_demand_daily"].get_task("validate")
+        image = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/mlops-xcom-sidecar:3.20"
+        with mock.patch.object(KubernetesPodOperator, "hook", new_callable=mock.PropertyMock, return_value=hook):
+            default = {c.name: c.image for c in copy.deepcopy(validate).build_pod_request_obj().spec.containers}
+            op = copy.deepcopy(validate)
+            op.xcom_sidecar_image = image
+            configured = {c.name: c.image for c in op.build_pod_request_obj().spec.containers}
+        self.assertEqual(default["base"], configured["base"])
+        self.assertNotEqual(default["airflow-xcom-sidecar"], image)  # alpine (pinned in newer provider releases)
+        self.assertEqual(configured["airflow-xcom-sidecar"], image)
 
     def test_real_provider_cleanup_keeps_the_exit_code_contract(self):
         from kubernetes.client import models as k8s
@@ -198,7 +236,7 @@ class AirflowDagsTest(unittest.TestCase):
                              status=k8s.V1PodStatus(phase=phase, container_statuses=[
                                  k8s.V1ContainerStatus(name="base", image="i", image_id="", ready=False, restart_count=0, state=state)]))
 
-        op = self.bags["dev"].get_dag("zone_demand_daily").get_task("validate")
+        op = self.bags["dev"].dags["zone_demand_daily"].get_task("validate")
         cls = type(op)
         # no cluster here: the calls cleanup makes to the API server are replaced
         with mock.patch.object(cls, "is_istio_enabled", return_value=False), mock.patch.object(cls, "patch_already_checked"), \

@@ -2,7 +2,9 @@
 
 - every .py under dags/ compiles;
 - mlops_dags.py imports only what a DAG file may import at parse time (no database, network or
-  Variable access), and .airflowignore keeps the helper packages out of DAG parsing;
+  Variable access);
+- .airflowignore keeps the helper packages out of DAG parsing, against a stand-in of Airflow's
+  ignore-file walk in each version and syntax (below);
 - mlops_dags.py, loaded against a stand-in of the Airflow modules it imports, builds from every
   plan the operators, arguments and dependencies the plan describes. The stand-in is not
   Airflow: it accepts exactly the constructor parameters of the real classes (Airflow 2.10 / 3.x,
@@ -21,6 +23,7 @@ import logging
 import os
 import py_compile
 import re
+import shutil
 import sys
 import tempfile
 import types
@@ -76,6 +79,7 @@ class DagFilesCompileTest(unittest.TestCase):
         allowed = re.compile(r"^(logging|re|datetime|pendulum|mlops_plan|kubernetes\.client|airflow"
                              r"|airflow\.(exceptions|sdk|models\.dag|models\.param|operators\.python|operators\.trigger_dagrun"
                              r"|timetables\.interval|timetables\.trigger|providers\.cncf\.kubernetes\.operators\.pod"
+                             r"|providers\.cncf\.kubernetes\.utils\.xcom_sidecar"
                              r"|providers\.standard\.operators\.(python|trigger_dagrun)))$")
         imports = self.parse_time_imports()
         self.assertIn("airflow.providers.cncf.kubernetes.operators.pod", imports)
@@ -89,25 +93,128 @@ class DagFilesCompileTest(unittest.TestCase):
                   "requests", "urllib", "socket", "http", "boto3", "subprocess", "XCom"}
         self.assertEqual(sorted(names & banned), [])
 
-    def test_airflowignore_keeps_helpers_out_of_dag_parsing_in_both_syntaxes(self):
-        with open(os.path.join(DAGS, ".airflowignore"), encoding="utf-8") as f:
-            patterns = [ln.strip() for ln in f if ln.strip() and not ln.lstrip().startswith("#")]
 
-        def ignored_regexp(rel):  # Airflow 2.x default: each line a regular expression searched in the relative path
-            return any(re.search(p, rel) for p in patterns)
+# --- a stand-in of Airflow's .airflowignore handling ----------------------------------------------
+#
+# What DagBag imports from a DAGs folder, as Airflow's utils/file.py (2.10; 3.0-3.1.x) and
+# airflow_shared/module_loading/file_discovery.py (3.1.6+) decide it: _find_path_from_directory walks
+# the folder, drops a directory when the rules match it and a file when they match it, with
+# _RegexpIgnoreRule (each line a regular expression searched in the path relative to the DAGs
+# folder) or _GlobIgnoreRule (gitignore lines, pathspec's GitWildMatchPattern; a line with a
+# leading or inner "/" is matched against the path relative to the .airflowignore's folder, any
+# other against the bare name). The glob versions differ in how a directory is presented:
+# 2.10 appends "/" to its name when the line ends with "/"; 3.0-3.1.5 present the bare name, so
+# "dir/" never matches a directory; 3.1.6 appends "/" to every directory. Then DagBag keeps the
+# .py files that pass the "might contain a DAG" heuristic (safe mode).
 
-        def ignored_glob(rel):  # Airflow 3.x default: gitignore-style; "dir/" ignores a directory anywhere
-            parts = rel.split("/")
-            for p in patterns:
-                if p.endswith("/") and p.rstrip("/") in parts[:-1]:
-                    return True
-            return False
+IGNORE_VARIANTS = (  # (Airflow version, [core] dag_ignore_file_syntax)
+    ("2.10", "regexp"), ("2.10", "glob"), ("3.0", "glob"), ("3.0", "regexp"), ("3.1.6", "glob"))
 
-        for rel in ("mlops_plan/plan.py", "mlops_plan/__main__.py", "tests/test_plan.py", "tests/test_airflow_dags.py"):
-            self.assertTrue(ignored_regexp(rel), rel)
-            self.assertTrue(ignored_glob(rel), rel)
-        self.assertFalse(ignored_regexp("mlops_dags.py"))
-        self.assertFalse(ignored_glob("mlops_dags.py"))
+
+def ignore_lines(path):
+    """The rules of an .airflowignore, read as Airflow reads them: comments stripped with r"\\s*#.*", empty lines dropped."""
+    with open(path, encoding="utf-8") as f:
+        return [line for line in (re.sub(r"\s*#.*", "", ln) for ln in f.read().split("\n")) if line]
+
+
+def wildmatch_regex(pattern):
+    """pathspec's GitWildMatchPattern(pattern).regex for the subset these tests need: literal characters and "/"."""
+    if pattern.startswith("!") or any(c in pattern for c in "*?[\\"):
+        raise NotImplementedError("the stand-in matches literal glob lines only, not %r: extend wildmatch_regex" % pattern)
+    dir_only = pattern.endswith("/")
+    body = pattern.strip("/")
+    anchored = pattern.startswith("/") or "/" in body
+    return re.compile("^" + ("" if anchored else "(?:.+/)?") + "/".join(re.escape(s) for s in body.split("/"))
+                      + ("/.*$" if dir_only else "(?:/.*)?$"))
+
+
+def ignored(version, syntax, path, is_dir, rules, base):
+    """_RegexpIgnoreRule.match / _GlobIgnoreRule.match of Airflow `version` for one path; rules: (line, folder of its file)."""
+    if syntax == "regexp":
+        rel = os.path.relpath(path, base)
+        return any(re.search(line, rel) for line, _ in rules)
+    matched = False
+    for line, folder in rules:
+        anchored = line.startswith("/") or "/" in line.rstrip("/")
+        rel = os.path.relpath(path, folder) if anchored else os.path.basename(path)
+        if is_dir and (version == "3.1.6" or (version == "2.10" and line.endswith("/"))):
+            rel += "/"
+        if wildmatch_regex(line).match(rel):
+            matched = True
+    return matched
+
+
+def dagbag_files(dags_folder, version, syntax):
+    """The files DagBag of Airflow `version` imports from dags_folder (relative paths)."""
+    out, rules_by_dir = [], {}
+    for root, dirs, files in os.walk(dags_folder):
+        rules = list(rules_by_dir.get(root, []))
+        if ".airflowignore" in files:
+            rules += [(line, root) for line in ignore_lines(os.path.join(root, ".airflowignore"))]
+        dirs[:] = [d for d in dirs if not ignored(version, syntax, os.path.join(root, d), True, rules, dags_folder)]
+        for d in dirs:
+            rules_by_dir[os.path.join(root, d)] = rules
+        for name in files:
+            path = os.path.join(root, name)
+            if name == ".airflowignore" or ignored(version, syntax, path, False, rules, dags_folder) or not name.endswith(".py"):
+                continue
+            with open(path, "rb") as f:
+                content = f.read().lower()
+            # might_contain_dag_via_default_heuristic: 2.x "dag" and "airflow"; 3.x "airflow" and ("dag" or "asset")
+            if b"airflow" in content and (b"dag" in content or (version != "2.10" and b"asset" in content)):
+                out.append(os.path.relpath(path, dags_folder))
+    return sorted(out)
+
+
+class AirflowIgnoreTest(unittest.TestCase):
+    def test_dagbag_imports_only_the_dag_file_in_every_version_and_syntax(self):
+        for version, syntax in IGNORE_VARIANTS:
+            self.assertEqual(dagbag_files(DAGS, version, syntax), ["mlops_dags.py"], (version, syntax))
+
+    def test_the_stand_in_shows_why_dir_slash_lines_fail_on_3_0(self):
+        # the lines this file had: fine on 2.10 and 3.1.6, but 3.0-3.1.5 import mlops_plan/__main__.py (a broken DAG)
+        with tempfile.TemporaryDirectory() as d:
+            shutil.copytree(DAGS, os.path.join(d, "dags"), ignore=shutil.ignore_patterns("__pycache__"))
+            folder = os.path.join(d, "dags")
+            with open(os.path.join(folder, ".airflowignore"), "w", encoding="utf-8") as f:
+                f.write("mlops_plan/\ntests/\nenvironments/\nmodels/\n")
+            self.assertEqual(dagbag_files(folder, "2.10", "regexp"), ["mlops_dags.py"])
+            self.assertEqual(dagbag_files(folder, "2.10", "glob"), ["mlops_dags.py"])
+            self.assertEqual(dagbag_files(folder, "3.1.6", "glob"), ["mlops_dags.py"])
+            on_3_0 = dagbag_files(folder, "3.0", "glob")
+            self.assertIn("mlops_plan/__main__.py", on_3_0)
+            self.assertIn("tests/test_airflow_dags.py", on_3_0)
+
+    def test_other_dags_in_a_shared_folder_are_still_parsed(self):
+        with tempfile.TemporaryDirectory() as folder:
+            shutil.copy(os.path.join(DAGS, ".airflowignore"), folder)
+            dag = b"from airflow import DAG\n"
+            for rel in ("mlops_dags.py", "mlops_plan/__main__.py", "tests/test_plan.py", "models_dag.py", "test_models.py",
+                        "team_a/churn_models_dag.py", "team_a/latest_tests_dag.py", "team_a/environments_dag.py"):
+                os.makedirs(os.path.dirname(os.path.join(folder, rel)), exist_ok=True)
+                with open(os.path.join(folder, rel), "wb") as f:
+                    f.write(dag)
+            for version, syntax in IGNORE_VARIANTS:
+                self.assertEqual(dagbag_files(folder, version, syntax),
+                                 ["mlops_dags.py", "models_dag.py", "team_a/churn_models_dag.py", "team_a/environments_dag.py",
+                                  "team_a/latest_tests_dag.py", "test_models.py"], (version, syntax))
+
+    def test_every_line_is_a_valid_regexp_and_the_stand_in_globs_are_pathspecs(self):
+        lines = ignore_lines(os.path.join(DAGS, ".airflowignore"))
+        for line in lines:
+            re.compile(line)  # Airflow drops (and logs) a line that does not compile
+            self.assertEqual(line, line.strip(), "Airflow keeps spaces around a line: %r" % line)
+        try:
+            from pathspec.patterns import GitWildMatchPattern
+        except ImportError:
+            self.skipTest("pathspec not installed (Debian: python3-pathspec): the stand-in's glob matching is not compared")
+        samples = ["mlops_plan", "mlops_plan/", "mlops_plan/plan.py", "mlops_plan/__pycache__/plan.cpython-311.pyc", "mlops_dags.py",
+                   "tests", "tests/", "tests/test_plan.py", "x/tests/", "x/tests/t.py", "models", "models/", "models/m.yaml",
+                   "models_dag.py", "x/models/", "environments/dev.yaml", "^mlops_plan(", "^mlops_plan(/|$)"]
+        for line in lines + ["mlops_plan/", "mlops_plan", "/mlops_plan"]:
+            real = GitWildMatchPattern(line)
+            for sample in samples:
+                self.assertEqual(bool(wildmatch_regex(line).match(sample)), real.match_file(sample) is not None, (line, sample))
 
 
 # --- a stand-in of the Airflow modules the DAG file imports ---------------------------------------
@@ -227,6 +334,10 @@ def fake_airflow(version):
             other.upstream_task_ids.add(self.task_id)
             return other
 
+    class PodDefaults:  # airflow.providers.cncf.kubernetes.utils.xcom_sidecar (10.x; newer releases pin an alpine tag)
+        SIDECAR_CONTAINER_NAME = "airflow-xcom-sidecar"
+        SIDECAR_CONTAINER = SimpleNamespace(name=SIDECAR_CONTAINER_NAME, image="alpine")
+
     class KubernetesPodOperator(BaseOperator):
         own_args = KPO_ARGS
 
@@ -235,6 +346,17 @@ def fake_airflow(version):
             self.base_container_name = kwargs.get("base_container_name") or "base"
             code = kwargs.get("skip_on_exit_code")
             self.skip_on_exit_code = list(code) if isinstance(code, (list, tuple, set)) else [code] if code is not None else []
+
+        def build_pod_request_obj(self, context=None):
+            # the containers the provider's build_pod_request_obj makes: the base container, and with do_xcom_push the
+            # sidecar add_xcom_sidecar appends, its image the hook's get_xcom_sidecar_container_image() (the Kubernetes
+            # connection's extra xcom_sidecar_container_image; none here) or PodDefaults.SIDECAR_CONTAINER.image
+            k = self.kwargs
+            containers = [SimpleNamespace(name=self.base_container_name, image=k.get("image"), args=k.get("arguments"))]
+            if k.get("do_xcom_push"):
+                containers.append(SimpleNamespace(name=PodDefaults.SIDECAR_CONTAINER_NAME, image=PodDefaults.SIDECAR_CONTAINER.image))
+            return SimpleNamespace(metadata=SimpleNamespace(name=k.get("name"), namespace=k.get("namespace")),
+                                   spec=SimpleNamespace(containers=containers))
 
         def cleanup(self, pod, remote_pod, xcom_result=None, context=None):
             # what the provider's cleanup raises (providers/cncf/kubernetes/operators/pod.py): AirflowSkipException for a
@@ -273,6 +395,7 @@ def fake_airflow(version):
     module("airflow.exceptions", AirflowException=AirflowException, AirflowSkipException=AirflowSkipException,
            AirflowFailException=AirflowFailException)
     module("airflow.providers.cncf.kubernetes.operators.pod", KubernetesPodOperator=KubernetesPodOperator)
+    module("airflow.providers.cncf.kubernetes.utils.xcom_sidecar", PodDefaults=PodDefaults)
     module("airflow.timetables.interval", CronDataIntervalTimetable=CronDataIntervalTimetable)
     module("airflow.timetables.trigger", CronTriggerTimetable=CronTriggerTimetable)
     module("airflow.utils.email", send_email=send_email)
@@ -424,7 +547,7 @@ class DagFileAgainstStandInTest(unittest.TestCase):
                         self.assertIsInstance(op, c.TriggerDagRunOperator, where)
                         self.assertEqual(op.kwargs["trigger_dag_id"], t["trigger_dag_id"])
                         self.assertIn(t["trigger_dag_id"], self.dags(v, e))
-                        self.assertEqual(op.kwargs["conf"], t["conf"])
+                        self.assertEqual(op.kwargs["conf"], {n: plan.airflow_template(v) for n, v in t["conf"].items()})
                         self.assertIs(op.kwargs["wait_for_completion"], False)
                 # downstream mirrors upstream
                 for tid, op in dag.task_dict.items():
@@ -436,7 +559,7 @@ class DagFileAgainstStandInTest(unittest.TestCase):
         self.assertIsInstance(op, c.KubernetesPodOperator, where)
         self.assertEqual(k["image"], t["image"], where)
         self.assertEqual(k["image_pull_policy"], t["image_pull_policy"], where)
-        self.assertEqual(k["arguments"], t["arguments"], where)
+        self.assertEqual(k["arguments"], [plan.airflow_template(a) for a in t["arguments"]], where)
         self.assertEqual(k["namespace"], p["namespace"], where)
         self.assertRegex(k["name"], r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
         self.assertEqual(k["service_account_name"], t["service_account"], where)
@@ -445,7 +568,7 @@ class DagFileAgainstStandInTest(unittest.TestCase):
         self.assertEqual(k["node_selector"], t["node_selector"], where)
         self.assertEqual([(x.key, x.operator, x.value, x.effect) for x in k["tolerations"]],
                          [(x.get("key"), x.get("operator"), x.get("value"), x.get("effect")) for x in t["tolerations"]], where)
-        self.assertEqual(k["env_vars"], t["env_vars"], where)
+        self.assertEqual(k["env_vars"], {n: plan.airflow_template(v) for n, v in t["env_vars"].items()}, where)
         self.assertEqual([s.secret_ref.name for s in k["env_from"]], t["secret_env"], where)
         if t["specs_config_map"]:
             self.assertEqual([(vol.name, vol.config_map.name) for vol in k["volumes"]], [("model-specs", t["specs_config_map"])])
@@ -456,6 +579,7 @@ class DagFileAgainstStandInTest(unittest.TestCase):
         self.assertEqual(k["on_finish_action"], "delete_pod", where)
         self.assertIs(k["get_logs"], True, where)
         self.assertIs(k["do_xcom_push"], True, where)
+        self.assertEqual(op.xcom_sidecar_image, t["xcom_sidecar_image"], where)
         self.assertEqual(k["skip_on_exit_code"], [100], where)
         self.assertEqual(k["retries"], t["retries"], where)
         self.assertEqual(k["retry_delay"], dt.timedelta(seconds=t["retry_delay_s"]), where)
@@ -533,6 +657,70 @@ class DagFileAgainstStandInTest(unittest.TestCase):
                 self.assertEqual([to for to, _, _ in record.emails], expected, (v, env))
                 if expected:
                     self.assertIn("[mlops] zone_demand_daily run", record.emails[0][1])
+
+    def test_sla_misses_left_by_a_catch_up_are_not_mailed(self):
+        # Airflow 2.10's manage_slas, after the first success of a catch-up from start_date, passes one SlaMiss per task and
+        # day since then (execution_date: the period's logical date, timestamp: when recorded) and the TIs not yet done
+        cb = self.dags("2.10.5", "prod")["zone_demand_daily"].kwargs["sla_miss_callback"]
+        now = dt.datetime.now(dt.timezone.utc)
+        deadline = dt.timedelta(hours=6)
+
+        def miss(task_id, logical, recorded=now):
+            return SimpleNamespace(task_id=task_id, dag_id="zone_demand_daily", execution_date=logical, timestamp=recorded)
+
+        today = now - deadline - dt.timedelta(hours=1)  # its deadline passed an hour ago: late
+        backlog = [miss(t, today - dt.timedelta(days=n)) for n in range(2, 60) for t in ("ingest", "validate")]
+        # recorded long ago, an hour after its deadline, but notified only now (the callback had failed): still late
+        retried = miss("features", now - dt.timedelta(days=3), recorded=now - dt.timedelta(days=3) + deadline + dt.timedelta(hours=1))
+        blocking = [SimpleNamespace(task_id="ingest", execution_date=today),
+                    SimpleNamespace(task_id="ingest", execution_date=today - dt.timedelta(days=2))]
+        mods, record, _ = fake_airflow("2.10.5")
+        with mock.patch.dict(sys.modules, mods), self.assertLogs("mlops_dags_under_test", "INFO") as logs:
+            cb(None, "(Airflow's list of all)", "(Airflow's list of all)", backlog + [miss("ingest", today), retried], blocking)
+        self.assertEqual(len(record.emails), 1)
+        to, subject, body = record.emails[0]
+        self.assertEqual((to, subject), (["ml-platform-oncall@example.com"], "[mlops] zone_demand_daily missed its deadline"))
+        self.assertIn("ingest on %s" % today.isoformat(), body)
+        self.assertIn("features on %s" % retried.execution_date.isoformat(), body)
+        self.assertEqual(body.count(" on "), 3)  # the two late tasks and the one blocking task of a late date, no backlog
+        self.assertIn("116 SLA miss(es) of past dates", "\n".join(logs.output))
+        # only backlog: a log line, no mail
+        mods, record, _ = fake_airflow("2.10.5")
+        with mock.patch.dict(sys.modules, mods), self.assertLogs("mlops_dags_under_test", "INFO") as logs:
+            cb(None, "", "", backlog, blocking)
+        self.assertEqual(record.emails, [])
+        self.assertEqual([r.levelname for r in logs.records], ["INFO"])
+
+    def test_xcom_sidecar_image_from_the_environment_replaces_the_providers_default(self):
+        env = plan.load_env(plan.env_file("prod"))
+        image = "222222222222.dkr.ecr.eu-west-1.amazonaws.com/mlops-xcom-sidecar:3.20"
+        for v in self.VERSIONS:
+            m, _, _ = self.loaded[(v, "prod")]
+            p = self.plans["prod"]["trip_risk_daily"]
+            op = m.job_operator(p, by_id(p)["validate"])  # prod.yaml: null, the provider's default
+            self.assertEqual([(c.name, c.image) for c in op.build_pod_request_obj().spec.containers],
+                             [("base", by_id(p)["validate"]["image"]), ("airflow-xcom-sidecar", "alpine")])
+            p = plan.all_plans(os.path.join(DAGS, "models"), dict(env, image=dict(env["image"], xcom_sidecar=image)))[0]
+            op = m.job_operator(p, by_id(p)["validate"])
+            self.assertEqual([(c.name, c.image) for c in op.build_pod_request_obj().spec.containers],
+                             [("base", by_id(p)["validate"]["image"]), ("airflow-xcom-sidecar", image)])
+
+    def test_audit_anchor_task_where_the_environment_has_an_anchor_uri(self):
+        env = plan.load_env(plan.env_file("dev"))  # its aws: section gives MLOPS_AUDIT_ANCHOR_URI
+        p = plan.all_plans(os.path.join(DAGS, "models"), env)[0]
+        for v in self.VERSIONS:
+            m, _, c = self.loaded[(v, "dev")]
+            dag = m.build_dag(p)
+            anchor = dag.task_dict["audit_anchor"]
+            self.assertIsInstance(anchor, c.KubernetesPodOperator)
+            self.assertEqual(anchor.upstream_task_ids, {"promote", "quality"})
+            self.assertEqual(anchor.trigger_rule, "all_done")
+            self.assertEqual(anchor.kwargs["image"], dag.task_dict["promote"].kwargs["image"])
+            self.assertEqual(anchor.kwargs["arguments"][:3], ["audit", "anchor", "--date"])
+            self.assertEqual(anchor.kwargs["arguments"][3], plan.airflow_template("{{ data_date }}"))
+            self.assertEqual(anchor.kwargs["retries"], env["jobs"]["promote"]["retries"])
+            self.assertIn("audit_anchor", self.dags(v, "dev")["trip_risk_daily"].task_dict)
+            self.assertNotIn("audit_anchor", self.dags(v, "local")["trip_risk_daily"].task_dict)
 
     def test_a_failing_email_does_not_hide_the_failure(self):
         cb = self.dags("3.1.0", "prod")["trip_risk_daily"].kwargs["on_failure_callback"]

@@ -37,7 +37,9 @@ class PlansTest(unittest.TestCase):
         p = self.dev["zone_demand_daily"]
         t = by_id(p)
         self.assertEqual([x["task_id"] for x in p["tasks"]],
-                         ["ingest", "validate", "features", "transform", "shadow", "promote", "quality", "retrain_decision", "trigger_retrain"])
+                         ["ingest", "validate", "features", "transform", "shadow", "promote", "quality", "retrain_decision", "trigger_retrain",
+                          "audit_anchor"])
+        self.assertEqual([x["task_id"] for x in self.local["zone_demand_daily"]["tasks"]][-1], "trigger_retrain")
         self.assertEqual(t["validate"]["upstream"], ["ingest"])
         self.assertEqual(t["promote"]["upstream"], ["shadow"])
         # quality runs when transform was skipped (no production version yet): it decides the first training
@@ -45,12 +47,14 @@ class PlansTest(unittest.TestCase):
         self.assertEqual(t["quality"]["trigger_rule"], "none_failed")
         self.assertEqual(t["retrain_decision"]["condition"], {"task": "quality", "path": ["decisions", 0, "retrain"], "equals": True})
         self.assertEqual(t["trigger_retrain"]["trigger_dag_id"], "zone_demand_retrain")
+        self.assertEqual(t["trigger_retrain"]["conf"]["date"], "{{ data_date }}")  # the retrain trains for this run's data date
+        self.assertEqual(t["audit_anchor"]["upstream"], ["promote", "quality"])  # dev.yaml's aws: gives MLOPS_AUDIT_ANCHOR_URI
         self.assertTrue(p["catchup"])
         self.assertEqual(p["max_active_runs"], 1)
         for task in p["tasks"]:
             if task["kind"] == "job":
                 self.assertEqual(task["skip_on_exit_code"], [100], task["task_id"])
-                self.assertEqual(task["arguments"], ["--model", "zone_demand", "--date", "{{ ds }}"])
+                self.assertEqual(task["arguments"], ["--model", "zone_demand", "--date", "{{ data_date }}"])
                 self.assertTrue(task["retry_exponential_backoff"])
                 self.assertGreaterEqual(task["retries"], 1)
 
@@ -95,6 +99,53 @@ class PlansTest(unittest.TestCase):
         ctx["params"]["date"] = "2024-02-01"
         self.assertEqual(plan.render(train["arguments"][3], ctx), "2024-02-01")
 
+    def test_audit_anchor_ends_the_daily_plan_only_where_the_environment_has_an_anchor_uri(self):
+        env = plan.load_env(plan.env_file("dev"))  # its aws: section gives MLOPS_AUDIT_ANCHOR_URI
+        plans = {p["dag_id"]: p for p in plan.all_plans(SPECS, env)}  # all_plans checks every plan
+        for model in ("zone_demand", "trip_risk"):
+            daily = plans["%s_daily" % model]
+            anchor = daily["tasks"][-1]
+            self.assertEqual(anchor["task_id"], "audit_anchor")
+            self.assertEqual((anchor["kind"], anchor["job"]), ("job", "promote"))
+            self.assertEqual(anchor["image"], by_id(daily)["promote"]["image"])
+            self.assertEqual(anchor["arguments"], ["audit", "anchor", "--date", "{{ data_date }}"])
+            self.assertEqual(anchor["upstream"], ["promote", "quality"])
+            self.assertEqual(anchor["trigger_rule"], "all_done")  # whatever promote and quality did, skipped or failed
+            self.assertEqual(anchor["retries"], env["jobs"]["promote"]["retries"])  # the job's own retries, no more
+            self.assertEqual(anchor["env_vars"]["MLOPS_AUDIT_ANCHOR_URI"], "s3://acme-mlops-dev-audit/dev")
+            self.assertEqual(anchor["skip_on_exit_code"], [100])
+            for kind in ("retrain", "backfill"):
+                self.assertNotIn("audit_anchor", by_id(plans["%s_%s" % (model, kind)]))
+        prod = {p["dag_id"]: p for p in plan.all_plans(SPECS, plan.env_file("prod"))}
+        self.assertIn("audit_anchor", by_id(prod["trip_risk_daily"]))
+        # without the variable (the local executor's environment, which the demo runs): no such task
+        for p in self.local.values():
+            self.assertNotIn("audit_anchor", by_id(p), p["dag_id"])
+        local = plan.load_env(None)
+        local["env_vars"] = {"MLOPS_AUDIT_ANCHOR_URI": ""}
+        self.assertNotIn("audit_anchor", by_id(plan.all_plans(SPECS, local)[0]))
+
+    def test_xcom_sidecar_image_comes_from_the_environment(self):
+        for t in self.dev["zone_demand_daily"]["tasks"][:7] + self.local["zone_demand_daily"]["tasks"][:7]:
+            self.assertIsNone(t["xcom_sidecar_image"])  # dev.yaml's image.xcom_sidecar is null: the provider's default
+        env = plan.load_env(plan.env_file("dev"))
+        env["image"] = dict(env["image"], xcom_sidecar="111111111111.dkr.ecr.eu-west-1.amazonaws.com/mlops-xcom-sidecar:3.20")
+        for p in plan.all_plans(SPECS, env):
+            for t in p["tasks"]:
+                if t["kind"] == "job":
+                    self.assertEqual(t["xcom_sidecar_image"], "111111111111.dkr.ecr.eu-west-1.amazonaws.com/mlops-xcom-sidecar:3.20")
+        with open(plan.env_file("dev"), encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("  xcom_sidecar: null\n", text)
+        d = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, d)
+        for bad in ('""', "3.20", "[a]"):
+            path = os.path.join(d, "dev.yaml")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text.replace("  xcom_sidecar: null\n", "  xcom_sidecar: %s\n" % bad))
+            with self.assertRaisesRegex(plan.PlanError, "dev.yaml: image.xcom_sidecar: a full image reference"):
+                plan.load_env(path)
+
     def test_templates_outside_the_shared_language_are_refused(self):
         p = copy.deepcopy(self.dev["zone_demand_daily"])
         by_id(p)["ingest"]["arguments"].append("{{ macros.ds_add(ds, 1) }}")
@@ -124,6 +175,86 @@ class PlansTest(unittest.TestCase):
                 __getattr__ = dict.get
             jctx = dict(ctx, params=P(ctx["params"]))
             self.assertEqual(plan.render(t, ctx), env.from_string(t).render(jctx), t)
+
+    def test_data_date_as_airflow_renders_it_for_every_kind_of_run(self):
+        """plan.airflow_template's Jinja under Airflow's StrictUndefined, with the context each kind of run has.
+
+        Airflow 2.10 (airflow/utils/context, TaskInstance.get_template_context) and 3.x with a logical date
+        (task-sdk execution_time/task_runner.py get_template_context) give ds, logical_date and
+        data_interval_start/end; a 3.x run without a logical date gives none of them, only dag_run (with
+        run_after), run_id, params, macros. Filters and macros as Airflow's: the ds filter
+        (airflow/templates.py, task-sdk definitions/_internal/templater.py FILTERS) and macros.ds_add.
+        """
+        try:
+            import jinja2
+            import jinja2.sandbox
+        except ImportError:
+            self.skipTest("jinja2 not installed (Debian: python3-jinja2)")
+        import datetime as dt
+        from types import SimpleNamespace
+
+        env = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined)
+        env.filters["ds"] = lambda v: None if v is None else v.strftime("%Y-%m-%d")
+        env.filters["tojson"] = lambda v: json.dumps(v, sort_keys=True)
+        macros = SimpleNamespace(ds_add=lambda ds, days: (dt.datetime.strptime(ds, "%Y-%m-%d") + dt.timedelta(days=days)).strftime("%Y-%m-%d"))
+        utc = dt.timezone.utc
+
+        def airflow2(logical, start, run_id):  # 2.10: the ORM DagRun has no run_after
+            return {"ds": logical.strftime("%Y-%m-%d"), "ds_nodash": logical.strftime("%Y%m%d"), "logical_date": logical,
+                    "data_interval_start": start, "data_interval_end": start + dt.timedelta(days=1), "run_id": run_id,
+                    "macros": macros, "dag_run": SimpleNamespace(run_id=run_id, logical_date=logical, data_interval_start=start)}
+
+        def airflow3(run_after, run_id, logical=None, start=None):
+            ctx = {"run_id": run_id, "macros": macros,
+                   "dag_run": SimpleNamespace(run_id=run_id, run_after=run_after, logical_date=logical, data_interval_start=start)}
+            if logical is not None:  # logical_date and the data interval come together, or not at all
+                ctx.update(ds=logical.strftime("%Y-%m-%d"), ds_nodash=logical.strftime("%Y%m%d"), logical_date=logical,
+                           data_interval_start=start, data_interval_end=start + dt.timedelta(days=1))
+            return ctx
+
+        d = dt.datetime
+        runs = [  # (what, context, the data date)
+            ("2.10 scheduled: the 05:00 run of 03-02", airflow2(d(2026, 3, 1, 5, tzinfo=utc), d(2026, 3, 1, 5, tzinfo=utc), "scheduled__1"),
+             "2026-03-01"),
+            # a manual run's logical date is the trigger time; its data interval is the last complete period before it
+            ("2.10 manual at 03-02 10:00", airflow2(d(2026, 3, 2, 10, tzinfo=utc), d(2026, 3, 1, 5, tzinfo=utc), "manual__1"), "2026-03-01"),
+            ("3.x scheduled", airflow3(d(2026, 3, 2, 5, tzinfo=utc), "scheduled__2", d(2026, 3, 1, 5, tzinfo=utc), d(2026, 3, 1, 5, tzinfo=utc)),
+             "2026-03-01"),
+            ("3.x manual with a logical date", airflow3(d(2026, 3, 2, 10, tzinfo=utc), "manual__2", d(2026, 3, 2, 10, tzinfo=utc),
+                                                        d(2026, 3, 1, 5, tzinfo=utc)), "2026-03-01"),
+            ("3.x without a logical date (dags trigger, REST logical_date null)", airflow3(d(2026, 3, 2, 10, tzinfo=utc), "manual__3"),
+             "2026-03-01"),
+        ]
+        plans = list(self.dev.values())
+        for what, ctx, data_date in runs:
+            for given in (None, "2026-02-01"):
+                for p in plans:
+                    params = {k: v.get("default") for k, v in p["params"].items()}
+                    if "date" in params:
+                        params["date"] = given
+                    if p["kind"] == "backfill":
+                        params.update({"from": "2026-01-01", "to": "2026-01-31"})
+                    jctx = dict(ctx, params=params)
+                    local = {"ds": data_date, "data_date": data_date, "run_id": ctx["run_id"], "params": params}
+                    for t in p["tasks"]:
+                        texts = t.get("arguments", []) + list(t.get("env_vars", {}).values()) + list(t.get("conf", {}).values())
+                        for text in texts:
+                            self.assertEqual(env.from_string(plan.airflow_template(text)).render(jctx), plan.render(text, local),
+                                             (what, p["dag_id"], t["task_id"], text))
+                retrain = by_id(self.dev["zone_demand_retrain"])["train"]["arguments"][3]
+                params = {"date": given}
+                self.assertEqual(env.from_string(plan.airflow_template(retrain)).render(dict(ctx, params=params)), given or data_date)
+        # what the plans used before: no ds in a run without a logical date, and the trigger time's ds in a manual one
+        with self.assertRaises(jinja2.UndefinedError):
+            env.from_string("{{ params.date or ds }}").render(dict(runs[4][1], params={"date": None}))
+        self.assertEqual(env.from_string("{{ ds }}").render(runs[1][1]), "2026-03-02")
+        # no plan template reads ds or ds_nodash itself: they are what fails above
+        for p in plans + list(self.local.values()):
+            for t in p["tasks"]:
+                for text in t.get("arguments", []) + list(t.get("env_vars", {}).values()) + list(t.get("conf", {}).values()):
+                    for expr in plan.template_expressions(text):
+                        names = [n.strip() for n in expr.split("|")[0].split(" or ")]
+                        self.assertFalse({"ds", "ds_nodash"} & set(names), (p["dag_id"], t["task_id"], text))
 
     def test_bad_specs_name_file_key_and_expectation(self):
         d = tempfile.mkdtemp()

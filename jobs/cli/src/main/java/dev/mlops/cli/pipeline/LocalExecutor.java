@@ -35,13 +35,15 @@ import picocli.CommandLine;
  * its params, before the next date. The jobs share this process's SparkSession and database.
  *
  * <p>Many days cost little: the leading chain of jobs that accept a date range (ingest,
- * validate, features, each taking only {@code --model M --date {{ ds }}}) runs once over the
+ * validate, features, each taking only {@code --model M --date {{ data_date }}}) runs once over the
  * whole range, and each date's state of those tasks is read from the job's per-date result
  * (or the range run's exit code), exactly as if they had run day by day.
  */
 public final class LocalExecutor {
     /** Jobs that take {@code --from D1 --to D2} and process the dates in order in one run. */
     static final Set<String> RANGE_JOBS = Set.of("ingest", "validate", "features");
+    /** The run's data date in a plan's arguments (the same date here, one run per date). */
+    static final List<String> DATE_TEMPLATES = List.of("{{ data_date }}", "{{ ds }}");
 
     public enum State {
         SUCCESS("done"), SKIPPED("skipped"), FAILED("FAILED"), UPSTREAM_FAILED("upstream failed");
@@ -114,13 +116,13 @@ public final class LocalExecutor {
         return runs;
     }
 
-    /** The leading chain of range-capable tasks: each takes exactly --model M --date {{ ds }} and follows the previous one. */
+    /** The leading chain of range-capable tasks: each takes exactly --model M --date D, D {{ data_date }} or {{ ds }}, and follows the previous one. */
     static List<Plan.Task> rangePrefix(Plan plan) {
         List<Plan.Task> out = new ArrayList<>();
         for (Plan.Task t : plan.tasks()) {
             boolean chained = out.isEmpty() ? t.upstream().isEmpty() : t.upstream().equals(List.of(out.get(out.size() - 1).taskId()));
             if (!"job".equals(t.kind()) || !RANGE_JOBS.contains(t.job()) || !chained || !"all_success".equals(t.triggerRule())
-                    || !t.arguments().equals(List.of("--model", plan.model(), "--date", "{{ ds }}"))) {
+                    || DATE_TEMPLATES.stream().noneMatch(d -> t.arguments().equals(List.of("--model", plan.model(), "--date", d)))) {
                 break;
             }
             out.add(t);

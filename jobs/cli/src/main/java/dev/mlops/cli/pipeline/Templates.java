@@ -10,14 +10,16 @@ import java.util.regex.Pattern;
 
 /**
  * The template language the plan's arguments use, rendered as Airflow's Jinja renders it:
- * {@code {{ EXPR }}} with EXPR = NAME ("or" NAME)* ("|" FILTER)*, NAME one of {@code ds},
- * {@code ds_nodash}, {@code run_id}, {@code params.<name>}, FILTER {@code tojson} or
+ * {@code {{ EXPR }}} with EXPR = NAME ("or" NAME)* ("|" FILTER)*, NAME one of {@code data_date},
+ * {@code ds}, {@code ds_nodash}, {@code run_id}, {@code params.<name>}, FILTER {@code tojson} or
  * {@code lower}. The plan layer refuses anything else (dags/mlops_plan/plan.py), so the two
- * executors cannot diverge; its tests compare the same forms against Jinja itself.
+ * executors cannot diverge; its tests compare the same forms against Jinja itself. A run here has
+ * one data date, so {@code data_date} is {@code ds} (Airflow computes it from the run's data
+ * interval: plan.py's AIRFLOW_DATA_DATE).
  */
 public final class Templates {
     private static final Pattern TEMPLATE = Pattern.compile("\\{\\{\\s*(.*?)\\s*\\}\\}");
-    private static final Pattern NAME = Pattern.compile("ds|ds_nodash|run_id|params\\.[a-z_][a-z0-9_]*");
+    private static final Pattern NAME = Pattern.compile("data_date|ds|ds_nodash|run_id|params\\.[a-z_][a-z0-9_]*");
     // Jinja's tojson: json.dumps(sort_keys=True) with its default separators ", " and ": "
     private static final ObjectMapper JSON = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
@@ -28,7 +30,7 @@ public final class Templates {
     public record Context(String ds, String runId, Map<String, Object> params) {
         Object get(String name) {
             return switch (name) {
-                case "ds" -> ds;
+                case "ds", "data_date" -> ds;
                 case "ds_nodash" -> ds.replace("-", "");
                 case "run_id" -> runId;
                 default -> params.get(name.substring("params.".length()));
@@ -52,7 +54,7 @@ public final class Templates {
         for (String n : parts[0].split(" or ")) {
             String name = n.strip();
             if (!NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("template name '" + name + "' not supported (ds, ds_nodash, run_id, params.<name>) in {{ " + expr + " }}");
+                throw new IllegalArgumentException("template name '" + name + "' not supported (data_date, ds, ds_nodash, run_id, params.<name>) in {{ " + expr + " }}");
             }
             v = ctx.get(name);
             if (truthy(v)) {

@@ -87,6 +87,7 @@ class PipelinePlanContractTest {
         Map<String, Object> p2 = new LinkedHashMap<>(Params.resolve(retrain, Map.of()));
         p2.put("date", "2024-02-01");
         assertThat(Templates.render("{{ params.date or ds }}", new Templates.Context("2024-03-05", "r", p2))).isEqualTo("2024-02-01");
+        assertThat(Templates.render("{{ params.date or data_date }}", new Templates.Context("2024-03-05", "r", p2))).isEqualTo("2024-02-01");
     }
 
     @Test
@@ -135,6 +136,9 @@ class PipelinePlanContractTest {
         assertThat(Templates.render("{{ params.h | tojson }}", ctx)).isEqualTo("{\"a\": [1, 2], \"b\": \"x,y\"}");
         assertThat(Templates.render("--t={{ params.t | lower }}", ctx)).isEqualTo("--t=false");
         assertThat(Templates.render("{{ ds_nodash }}-{{run_id}}", ctx)).isEqualTo("20240305-r1");
+        // the run's data date: here the date the run is for (Airflow: its data interval's start, see plan.py)
+        assertThat(Templates.render("--date={{ data_date }}", ctx)).isEqualTo("--date=2024-03-05");
+        assertThat(Templates.render("{{ params.nope or data_date }}", ctx)).isEqualTo("2024-03-05");
         assertThatThrownBy(() -> Templates.render("{{ macros.ds_add(ds, 1) }}", ctx)).hasMessageContaining("not supported");
     }
 
