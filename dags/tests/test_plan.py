@@ -54,7 +54,8 @@ class PlansTest(unittest.TestCase):
         for task in p["tasks"]:
             if task["kind"] == "job":
                 self.assertEqual(task["skip_on_exit_code"], [100], task["task_id"])
-                self.assertEqual(task["arguments"], ["--model", "zone_demand", "--date", "{{ data_date }}"])
+                want = ["audit", "anchor"] if task["task_id"] == "audit_anchor" else ["--model", "zone_demand"]
+                self.assertEqual(task["arguments"], want + ["--date", "{{ data_date }}"])
                 self.assertTrue(task["retry_exponential_backoff"])
                 self.assertGreaterEqual(task["retries"], 1)
 
