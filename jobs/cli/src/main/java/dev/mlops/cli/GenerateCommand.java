@@ -50,7 +50,7 @@ public final class GenerateCommand extends PlatformCommand {
     @Option(names = "--drift", paramLabel = "KIND@DATE", description = "a drift from a date: demand_shift@2024-03-01 or speed_mph@2024-03-01 (repeatable)")
     List<String> drifts = new ArrayList<>();
 
-    @Option(names = "--bad-day", paramLabel = "DATE:KIND", description = "a bad-data day: 2024-03-05:malformed, :missing_column, :type_change or :out_of_range (repeatable)")
+    @Option(names = "--bad-day", paramLabel = "DATE:KIND", description = "a bad-data day: 2024-03-05:malformed, :missing_column, :type_change, :out_of_range (~10% impossible values) or :few_out_of_range (0.5%) (repeatable)")
     List<String> badDays = new ArrayList<>();
 
     @Option(names = "--no-db", description = "do not write the reference tables")

@@ -21,6 +21,10 @@ record BadData(String dataset, String missingColumn, String typeColumn, UnaryOpe
 
     /** Share of rows garbled on a malformed day. */
     static final double MALFORMED_SHARE = 0.01;
+    /** Share of rows with an impossible value on an out-of-range day: above the bundled specs' max_quarantine_ratio (0.05). */
+    static final double OUT_OF_RANGE_SHARE = 0.10;
+    /** Share of rows with an impossible value on a few-out-of-range day: well within max_quarantine_ratio. */
+    static final double FEW_OUT_OF_RANGE_SHARE = 0.005;
     static final String BAD_TIMESTAMP = "2024-13-45 25:61";
     static final String BAD_NUMBER = "n/a";
 
@@ -36,21 +40,22 @@ record BadData(String dataset, String missingColumn, String typeColumn, UnaryOpe
                 }
             }
             case MALFORMED -> malform(table, Rng.of(seed, "bad", dataset, date));
-            case OUT_OF_RANGE -> {
+            case OUT_OF_RANGE, FEW_OUT_OF_RANGE -> {
                 int c = table.indexOf(rangeColumn);
-                for (int i : pick(table.rows.size(), Rng.of(seed, "range", dataset, date))) {
+                double share = kind == BadDataKind.OUT_OF_RANGE ? OUT_OF_RANGE_SHARE : FEW_OUT_OF_RANGE_SHARE;
+                for (int i : pick(table.rows.size(), share, Rng.of(seed, "range", dataset, date))) {
                     table.rows.get(i).values[c] = rangeValue;
                 }
             }
         }
     }
 
-    /** Distinct row indexes, {@link #MALFORMED_SHARE} of the rows (at least one). */
-    private static int[] pick(int n, Rng rng) {
+    /** Distinct row indexes, {@code share} of the rows (at least one). */
+    private static int[] pick(int n, double share, Rng rng) {
         if (n == 0) {
             return new int[0];
         }
-        int count = (int) Math.max(1, Math.round(n * MALFORMED_SHARE));
+        int count = (int) Math.max(1, Math.round(n * share));
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) {
             idx[i] = i;

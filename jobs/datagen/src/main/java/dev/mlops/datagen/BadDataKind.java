@@ -13,10 +13,16 @@ public enum BadDataKind {
     /** A numeric column is written as text in every row ({@code distance_km} "12.5 km", {@code max_speed_kph} "fast"/"slow"). */
     TYPE_CHANGE("type_change"),
     /**
-     * About 1% of the rows carry a well-formed but impossible value ({@code max_speed_kph} 412.0, {@code price_eur}
-     * -9.99): the files parse, so ingest accepts them; the data contract checks of validate must stop the day.
+     * About 10% of the rows carry a well-formed but impossible value ({@code max_speed_kph} 412.0, {@code price_eur}
+     * -9.99): the files parse, so ingest accepts them; validate quarantines those rows, and since they are more than
+     * the dataset's {@code max_quarantine_ratio} (5% in the bundled specs) the data contract checks stop the day.
      */
-    OUT_OF_RANGE("out_of_range");
+    OUT_OF_RANGE("out_of_range"),
+    /**
+     * A few rows (0.5%, at least one) carry the same impossible values: validate quarantines them, with the check
+     * they broke, and the day passes with the remaining rows (within {@code max_quarantine_ratio}).
+     */
+    FEW_OUT_OF_RANGE("few_out_of_range");
 
     private final String cliName;
 
@@ -30,7 +36,7 @@ public enum BadDataKind {
     }
 
     /**
-     * Parses {@code malformed}, {@code missing_column} or {@code type_change} (case-insensitive, {@code -} accepted for {@code _}).
+     * Parses {@code malformed}, {@code missing_column}, {@code type_change}, {@code out_of_range} or {@code few_out_of_range} (case-insensitive, {@code -} accepted for {@code _}).
      *
      * @throws IllegalArgumentException naming the bad text and the accepted names
      */

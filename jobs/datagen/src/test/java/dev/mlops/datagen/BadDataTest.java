@@ -119,4 +119,38 @@ class BadDataTest {
         });
         assertThat(trips).extracting(t -> t.get("max_speed_kph").asText()).contains("fast", "slow");
     }
+
+    private Path generateBadDay(String badDay) throws IOException {
+        Path root = tmp.resolve(badDay.replace(':', '_'));
+        new DataGenerator(new GeneratorOptions(DAY, DAY, EnumSet.allOf(ModelKind.class), 11, 1.0, List.of(),
+                List.of(BadDay.parse(DAY + ":" + badDay)))).writeLanding(root);
+        return root;
+    }
+
+    /** The share of rentals priced -9.99 and of trips at 412 km/h; every other row is the clean day's. */
+    private List<Double> impossibleShares(Path root, Path clean) throws IOException {
+        TestFiles.Csv rentals = TestFiles.csv(TestFiles.dateFiles(root, "rentals", DAY));
+        TestFiles.Csv cleanRentals = TestFiles.csv(TestFiles.dateFiles(clean, "rentals", DAY));
+        int badRentals = 0;
+        for (int i = 0; i < rentals.rows().size(); i++) {
+            if (rentals.rows().get(i).get(rentals.col("price_eur")).equals("-9.99")) {
+                badRentals++;
+            } else {
+                assertThat(rentals.rows().get(i)).isEqualTo(cleanRentals.rows().get(i));
+            }
+        }
+        List<JsonNode> trips = TestFiles.jsonLines(TestFiles.dateFiles(root, "trips", DAY));
+        long badTrips = trips.stream().filter(t -> t.path("max_speed_kph").asDouble() == 412.0).count();
+        return List.of((double) badRentals / rentals.rows().size(), (double) badTrips / trips.size());
+    }
+
+    @Test
+    void outOfRangeIsAboveTheQuarantineRatioAndFewOutOfRangeWithinIt() throws IOException {
+        Path clean = generate(null);
+        // out_of_range: more impossible rows than the bundled specs' max_quarantine_ratio (0.05): validate stops the day
+        assertThat(impossibleShares(generateBadDay("out_of_range"), clean)).allSatisfy(share -> assertThat(share).isBetween(0.08, 0.12));
+        // few_out_of_range: a few rows, well within it: validate quarantines them and the day passes
+        List<Double> few = impossibleShares(generateBadDay("few_out_of_range"), clean);
+        assertThat(few).allSatisfy(share -> assertThat(share).isGreaterThan(0).isLessThanOrEqualTo(0.01));
+    }
 }

@@ -49,7 +49,7 @@ class OptionsTest {
         assertThatThrownBy(() -> BadDay.parse("2024-03-05:garbage"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("bad --bad-day '2024-03-05:garbage': expected YYYY-MM-DD:KIND with KIND one of "
-                        + "malformed, missing_column, type_change, out_of_range");
+                        + "malformed, missing_column, type_change, out_of_range, few_out_of_range");
         assertThatThrownBy(() -> BadDay.parse("05.03.2024:malformed"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'05.03.2024:malformed'").hasMessageContaining("YYYY-MM-DD:KIND");

@@ -96,7 +96,7 @@ final class DatasetStager {
 
         // no cache: one pass writes the valid rows while Dataset.observe counts totals and per-column parse
         // failures; the quarantine write and the per-file type check only run when something failed
-        Dataset<Row> checked = RowValidator.validate(read.strings, spec.columns());
+        Dataset<Row> checked = RowValidator.validate(read.strings, spec.columns(), eventWindow(spec, date));
         List<Column> observed = new ArrayList<>();
         observed.add(count(lit(1)).alias("total"));
         observed.add(sum(when(RowValidator.valid(), 0).otherwise(1)).alias("invalid"));
@@ -138,14 +138,35 @@ final class DatasetStager {
         double ratio = total == 0 ? 0 : (double) quarantined / total;
         if (ratio > spec.maxQuarantineRatio()) {
             throw JobException.dataContract(String.format(java.util.Locale.ROOT,
-                    "dataset '%s' on %s: %d of %d rows (%.1f%%) are malformed, above max_quarantine_ratio %.1f%%; top reasons: %s",
+                    "dataset '%s' on %s: %d of %d rows (%.1f%%) are malformed or outside the event-time window, above"
+                            + " max_quarantine_ratio %.1f%%; top reasons: %s",
                     name, date, quarantined, total, 100 * ratio, 100 * spec.maxQuarantineRatio(), reasons));
+        }
+        if (rows == 0 && spec.required()) {
+            // a required dataset whose files hold no row would be published as an empty partition: say what was seen
+            List<String> files = read.inputs.stream().map(Manifest.InputFile::uri).toList();
+            throw JobException.dataContract("dataset '" + name + "' is required but its input for " + date + " has no rows"
+                    + (total == 0 ? "" : " that can be used (all " + total + " quarantined: " + reasons + ")") + ": "
+                    + (total == 0 ? (files.size() == 1 ? "the file is" : "the " + files.size() + " files are") + " empty or header only: "
+                    : "") + String.join(", ", files));
         }
         if (quarantined > 0) {
             LOG.warn("dataset {}: {} rows quarantined: {}", name, quarantined, reasons);
         }
         return new StagedDataset(name, StagedDataset.Status.STAGED, rows, quarantined, read.inputs, read.watermark,
                 reasons, read.notes, rawOut.toString(), quarantineOut.toString());
+    }
+
+    /** The event-time window of the data date (spec {@code allowed_lateness}), or null when the dataset has no event time. */
+    static RowValidator.EventWindow eventWindow(DatasetSpec spec, LocalDate date) {
+        return spec.eventTimeWindowColumn().map(c -> {
+            java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+            String from = spec.allowedLateness().from(date).format(f);
+            String until = spec.allowedLateness().until(date).format(f);
+            return new RowValidator.EventWindow(c.name(), from, until, "[" + from + ", " + until + ") of data date " + date
+                    + " (allowed_lateness: back " + spec.allowedLateness().back().text() + ", forward "
+                    + spec.allowedLateness().forward().text() + ")");
+        }).orElse(null);
     }
 
     private static long number(Object o) {

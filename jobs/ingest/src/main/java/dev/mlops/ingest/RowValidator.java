@@ -21,7 +21,8 @@ import org.apache.spark.sql.Row;
 /**
  * Enforces a dataset schema on rows read as strings: casts each column to its spec type and
  * lists, per row, every reason it cannot be used (a value that does not parse as its type, a
- * missing required value, a malformed record). Rows with no reason are valid.
+ * missing required value, a malformed record, an event time outside the data date's window).
+ * Rows with no reason are valid.
  *
  * <p>Input columns: each spec column as string (null when absent), {@value #CORRUPT} and
  * {@value #SOURCE}. Output adds, per spec column {@code c}, the typed value in {@code c} and the
@@ -37,7 +38,19 @@ final class RowValidator {
     private RowValidator() {
     }
 
+    /**
+     * The event times a data date accepts: {@code [from, until)} of {@code column} (see
+     * {@code allowed_lateness} in the spec); {@code from} and {@code until} are
+     * {@code yyyy-MM-dd HH:mm:ss} texts, read in the session time zone like the column's values.
+     */
+    record EventWindow(String column, String from, String until, String describe) {
+    }
+
     static Dataset<Row> validate(Dataset<Row> strings, List<ColumnSpec> columns) {
+        return validate(strings, columns, null);
+    }
+
+    static Dataset<Row> validate(Dataset<Row> strings, List<ColumnSpec> columns, EventWindow window) {
         // three projections so each value is trimmed and cast once: Spark does not collapse projections
         // when that would evaluate a non-trivial expression twice
         List<Column> text = new ArrayList<>();
@@ -67,6 +80,12 @@ final class RowValidator {
             reasons.add(when(fails, concat(lit(c.name() + ": '"), substring(raw, 1, 60), lit("' is not a valid " + c.type().specName()))));
             if (c.required()) {
                 reasons.add(when(raw.isNull(), lit(c.name() + ": required value is missing")));
+            }
+            if (window != null && c.name().equals(window.column())) {
+                Column t = col(c.name()).cast("timestamp");
+                Column outside = t.lt(lit(window.from()).cast("timestamp")).or(t.geq(lit(window.until()).cast("timestamp")));
+                reasons.add(when(t.isNotNull().and(outside), concat(lit(c.name() + ": '"), substring(raw, 1, 60),
+                        lit("' is not within " + window.describe()))));
             }
         }
         out.add(col(SOURCE));

@@ -346,4 +346,68 @@ class IngestJobTest {
         assertThat(r.run()).containsEntry("restarted", false).containsEntry("run", 2);
         assertThat(raw("rentals", D).count()).isGreaterThan(0);
     }
+
+    static final String RENTALS_HEADER = "rental_id,zone_id,vehicle_id,start_ts,end_ts,duration_min,distance_km,price_eur,customer_segment\n";
+
+    /** A crafted rentals file in the landing zone: one row per start time. */
+    private void writeRentals(LocalDate date, String file, List<String> startTimes) throws Exception {
+        Path dir = Files.createDirectories(landing().resolve("rentals").resolve(date.toString()));
+        StringBuilder csv = new StringBuilder(RENTALS_HEADER);
+        for (int i = 0; i < startTimes.size(); i++) {
+            csv.append(String.format("R%s-001-%04d,%d,V%03d,%s,,12.5,3.2,7.9,leisure%n",
+                    date.toString().replace("-", ""), i, 1 + i % 5, i % 50, startTimes.get(i)));
+        }
+        Files.writeString(dir.resolve(file), csv);
+    }
+
+    @Test
+    void rowsWhoseEventTimeIsOutsideTheDataDateAreQuarantinedWithTheWindow() throws Exception {
+        LocalDate d = LocalDate.of(2030, 1, 5);
+        java.util.ArrayList<String> starts = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            starts.add(String.format("2030-01-05 %02d:%02d:00", i % 24, i % 60));
+        }
+        starts.add("2030-01-03 00:00:00");   // 2 days late: the first accepted instant (default allowed_lateness back 2d)
+        starts.add("2030-01-05 23:59:59");   // the last accepted instant (forward 0d)
+        starts.add("2099-01-05 10:00:00");   // far in the future
+        starts.add("2030-01-06 00:00:00");   // the next day
+        starts.add("2030-01-02 23:59:59");   // one second too late
+        writeRentals(d, "rentals_2030-01-05_part-0.csv", starts);
+        assertThat(ingest("--model", "zone_demand", "--date", d.toString(), "--dataset", "rentals")).as(stderr).isEqualTo(0);
+        assertThat(stdout).contains("rentals 102 (+3 quarantined)");
+        assertThat(raw("rentals", d).filter("start_ts < timestamp'2030-01-03 00:00:00' OR start_ts >= timestamp'2030-01-06 00:00:00'")
+                .count()).isZero();
+        Dataset<Row> q = quarantine("rentals", d);
+        assertThat(q.select("start_ts").as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
+                .containsExactlyInAnyOrder("2099-01-05 10:00:00", "2030-01-06 00:00:00", "2030-01-02 23:59:59");
+        assertThat(q.filter("start_ts = '2099-01-05 10:00:00'").first().<scala.collection.Seq<String>>getAs("_reasons").mkString("|"))
+                .isEqualTo("start_ts: '2099-01-05 10:00:00' is not within [2030-01-03 00:00:00, 2030-01-06 00:00:00) of data date"
+                        + " 2030-01-05 (allowed_lateness: back 2d, forward 0d)");
+
+        // a file whose every row carries a 2099 timestamp is not accepted into the 2030 partition
+        LocalDate d2 = d.plusDays(1);
+        writeRentals(d2, "rentals_2030-01-06_part-0.csv", java.util.Collections.nCopies(40, "2099-01-06 08:00:00"));
+        assertThat(ingest("--model", "zone_demand", "--date", d2.toString(), "--dataset", "rentals")).isEqualTo(3);
+        assertThat(stderr).contains("dataset 'rentals' on 2030-01-06: 40 of 40 rows (100.0%) are malformed or outside the event-time window")
+                .contains("start_ts: '...' is not within [2030-01-04 00:00:00, 2030-01-07 00:00:00)");
+        assertThat(tp.platform().lake().exists(tp.platform().lake().partition("raw", "rentals", d2))).isFalse();
+    }
+
+    @Test
+    void aRequiredDatasetWhoseFilesHaveNoRowsIsAContractViolationNamingTheFiles() throws Exception {
+        LocalDate d = LocalDate.of(2024, 5, 2);
+        writeRentals(d, "rentals_2024-05-02_part-0.csv", List.of());
+        Files.writeString(landing().resolve("rentals").resolve(d.toString()).resolve("rentals_2024-05-02_part-1.csv"), "");
+        assertThat(ingest("--model", "zone_demand", "--date", d.toString(), "--dataset", "rentals")).isEqualTo(3);
+        assertThat(stderr).contains("data contract violation: dataset 'rentals' is required but its input for 2024-05-02 has no rows:"
+                        + " the 2 files are empty or header only: ")
+                .contains("rentals_2024-05-02_part-0.csv").contains("rentals_2024-05-02_part-1.csv");
+        assertThat(tp.platform().lake().exists(tp.platform().lake().partition("raw", "rentals", d))).as("no empty partition").isFalse();
+        assertThat(result("zone_demand", d, "rentals").exitCode()).isEqualTo(3);
+        // an optional dataset's empty file still publishes an empty partition (a day without events is a day)
+        Path events = Files.createDirectories(landing().resolve("events").resolve(d.toString()));
+        Files.writeString(events.resolve("events.csv"), "event_id,zone_id,starts_at,ends_at,category,expected_attendance\n");
+        assertThat(ingest("--model", "zone_demand", "--date", d.toString(), "--dataset", "events")).as(stderr).isEqualTo(0);
+        assertThat(raw("events", d).count()).isZero();
+    }
 }

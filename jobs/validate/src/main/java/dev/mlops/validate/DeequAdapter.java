@@ -64,9 +64,13 @@ final class DeequAdapter {
     interface Assertion extends Function1<Object, Object>, Serializable {
     }
 
-    /** What a verification produced. */
+    /**
+     * What a verification produced. {@code saveHistory} puts the computed metrics into the dataset's
+     * history under the data date; the caller runs it (under the history lock) only for the data it
+     * judged the day by, and only when the day passes.
+     */
     record Verification(List<CheckOutcome> outcomes, Dataset<Row> rowLevel, List<String> rowLevelChecks,
-                        List<String> nullIsFailure) {
+                        List<String> nullIsFailure, Runnable saveHistory) {
     }
 
     /**
@@ -182,14 +186,10 @@ final class DeequAdapter {
         Dataset<Row> rowLevel = rowLevelChecks.isEmpty() ? null
                 : com.amazon.deequ.VerificationResult$.MODULE$.rowLevelResultsAsDataFrame(spark, rowLevelResult, df)
                         .select(rowLevelColumns(df, rowLevelChecks));
-        boolean errors = outcomes.stream().anyMatch(CheckOutcome::failedError);
+        // not saved here: only days that pass the gate become the baseline of later anomaly checks (see ValidateJob)
         Runnable saveHistory = () -> repository.save(new ResultKey(dateMillis, scalaTags),
                 new com.amazon.deequ.analyzers.runners.AnalyzerContext(result.metrics()));
-        if (!errors) {
-            // only days that pass the gate become the baseline of later anomaly checks
-            saveHistory.run();
-        }
-        return new Verification(outcomes, rowLevel, rowLevelChecks, nullIsFailure);
+        return new Verification(outcomes, rowLevel, rowLevelChecks, nullIsFailure, saveHistory);
     }
 
     static double median(List<Double> values) {

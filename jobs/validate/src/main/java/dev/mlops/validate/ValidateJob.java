@@ -142,7 +142,7 @@ public final class ValidateJob implements BatchJob {
         StagedValidation staged;
         if (!lake.exists(raw)) {
             staged = new StagedValidation(dataset, StagedValidation.Status.NO_INPUT, 0, 0, 0, List.of(), null, null, null,
-                    "no raw partition " + raw, null);
+                    "no raw partition " + raw, null, null);
         } else {
             Path dir = new Path(stagingRoot(execution), dataset);
             lake.delete(dir);
@@ -161,41 +161,155 @@ public final class ValidateJob implements BatchJob {
         Path validatedOut = new Path(dir, "validated");
         Path quarantineOut = new Path(dir, "quarantine");
         Path resultsOut = new Path(dir, "results");
-        List<CheckOutcome> outcomes = List.of();
-        Dataset<Row> rowLevel = null;
-        boolean empty = data.isEmpty();
-        if (empty) {
-            outcomes = emptyPartition(dataset, ds);
+        Judged judged;
+        if (data.isEmpty()) {
+            Counts counts = write(dataset, ds, passThrough(data), List.of(), validatedOut, quarantineOut);
+            judged = new Judged(emptyPartition(dataset, ds), counts, null);
         } else if (!ds.checks().isEmpty() || !ds.anomalies().isEmpty()) {
             LOG.info("validating {} ({} checks, {} anomaly checks) for {}", dataset, ds.checks().size(), ds.anomalies().size(), date);
-            DeequAdapter.Verification v = Locks.withLock(platform.metadata(), "dq_history|" + spec.model() + "|" + dataset,
-                    () -> new DeequAdapter(spark).verify(dataset, data, ds.checks(), ds.anomalies(),
-                            historyPath(lake, spec.model(), dataset).toString(), Map.of("model", spec.model(), "dataset", dataset), date));
-            outcomes = v.outcomes();
-            if (v.rowLevel() != null) {
-                List<Column> failed = new ArrayList<>();
-                for (String check : v.rowLevelChecks()) {
-                    Column ok = v.nullIsFailure().contains(check) ? org.apache.spark.sql.functions.coalesce(col(check), lit(false)) : col(check);
-                    failed.add(when(ok.equalTo(false), lit("check '" + check + "' failed")));
-                }
-                // no persist: recomputing the row-level frame for the (rare) quarantine pass is cheaper than caching it
-                rowLevel = v.rowLevel().withColumn("__dq_reasons", array_compact(array(failed.toArray(Column[]::new))));
+            judged = Locks.withLock(platform.metadata(), "dq_history|" + spec.model() + "|" + dataset,
+                    () -> judge(dataset, ds, data, validatedOut, quarantineOut));
+        } else {
+            judged = new Judged(List.of(), write(dataset, ds, passThrough(data), List.of(), validatedOut, quarantineOut), null);
+        }
+        List<Row> resultRows = new ArrayList<>();
+        for (CheckOutcome o : judged.outcomes()) {
+            resultRows.add(RowFactory.create(spec.model(), o.check(), o.kind(), o.constraint(), o.severity().specName(),
+                    o.passed() ? "passed" : "failed", o.metric(), o.value(), o.message(), instance));
+        }
+        spark.createDataFrame(resultRows, RESULTS_SCHEMA).coalesce(1).write().mode("overwrite").parquet(resultsOut.toString());
+        long rows = judged.counts().rows();
+        long quarantined = judged.counts().quarantined();
+        return new StagedValidation(dataset, StagedValidation.Status.VALIDATED, rows, rows - quarantined, quarantined,
+                judged.outcomes(), validatedOut.toString(), quarantineOut.toString(), resultsOut.toString(),
+                ds.checks().isEmpty() && ds.anomalies().isEmpty() ? "no checks declared: passed through" : null,
+                lake.readText(Manifest.pathIn(raw)).map(ValidateJob::sha256).orElse(null), judged.quarantineNote());
+    }
+
+    /** Rows, rows with at least one reason, and per quarantining check the rows that broke it. */
+    private record Counts(long rows, long quarantined, Map<String, Long> byCheck) {
+        long broke(String check) {
+            return byCheck.getOrDefault(check, 0L);
+        }
+    }
+
+    /** The day's verdict on one dataset: the outcomes the gate reads, the counts, and how the quarantine was settled. */
+    private record Judged(List<CheckOutcome> outcomes, Counts counts, String quarantineNote) {
+    }
+
+    private static Dataset<Row> passThrough(Dataset<Row> data) {
+        return data.withColumn("__dq_reasons", array().cast("array<string>"));
+    }
+
+    /**
+     * Runs the checks on all rows, writes the rows that pass every quarantining check and the
+     * quarantine, and decides the day. When rows were quarantined, their share is within
+     * {@code max_quarantine_ratio} and no check with {@code gate: day} broke a row, the checks run
+     * again on the remaining rows (the staged validated partition): those outcomes are the verdict,
+     * and each row-level check whose rows were quarantined is reported as a warning with its
+     * observed value on all rows. Otherwise the outcomes on all rows are the verdict. The metrics
+     * of the rows the day was judged by enter the history, if the day passes. Runs under the
+     * dataset's history lock.
+     */
+    private Judged judge(String dataset, DatasetSpec ds, Dataset<Row> data, Path validatedOut, Path quarantineOut) {
+        DeequAdapter adapter = new DeequAdapter(platform.spark());
+        String history = historyPath(lake(), spec.model(), dataset).toString();
+        Map<String, String> tags = Map.of("model", spec.model(), "dataset", dataset);
+        DeequAdapter.Verification all = adapter.verify(dataset, data, ds.checks(), ds.anomalies(), history, tags, date);
+        Dataset<Row> source = passThrough(data);
+        if (all.rowLevel() != null) {
+            List<Column> failed = new ArrayList<>();
+            for (String check : all.rowLevelChecks()) {
+                failed.add(when(broke(all, check), lit("check '" + check + "' failed")));
+            }
+            // no persist: recomputing the row-level frame for the (rare) quarantine pass is cheaper than caching it
+            source = all.rowLevel().withColumn("__dq_reasons", array_compact(array(failed.toArray(Column[]::new))));
+        }
+        Counts counts = write(dataset, ds, source, all.rowLevelChecks().stream().map(c -> Map.entry(c, broke(all, c))).toList(),
+                validatedOut, quarantineOut);
+
+        Map<String, dev.mlops.core.spec.CheckSpec> byName = new LinkedHashMap<>();
+        ds.checks().forEach(c -> byName.put(c.displayName(), c));
+        // the failed checks whose breaking rows went to quarantine
+        Map<String, CheckOutcome> quarantinedFailures = new LinkedHashMap<>();
+        for (CheckOutcome o : all.outcomes()) {
+            if (!o.passed() && o.value() != null && all.rowLevelChecks().contains(o.check()) && counts.broke(o.check()) > 0) {
+                quarantinedFailures.put(o.check(), o);
             }
         }
-        // one pass writes the passing rows and counts the rejected ones; the quarantine pass only runs when some were
-        Dataset<Row> source = rowLevel == null ? data.withColumn("__dq_reasons", array().cast("array<string>")) : rowLevel;
+        boolean dayGated = quarantinedFailures.values().stream()
+                .anyMatch(o -> o.failedError() && !byName.get(o.check()).gatesRows());
+        double share = counts.rows() == 0 ? 0 : (double) counts.quarantined() / counts.rows();
+        String ratio = Messages.pct(ds.maxQuarantineRatio());
+        String shareText = counts.quarantined() + " of " + counts.rows() + " rows (" + Messages.pct(share) + ")";
+        if (counts.quarantined() == 0 || share > ds.maxQuarantineRatio() || dayGated) {
+            List<CheckOutcome> outcomes = all.outcomes();
+            boolean rowsFailTheDay = quarantinedFailures.values().stream().anyMatch(CheckOutcome::failedError);
+            String note = counts.quarantined() > 0 && share > ds.maxQuarantineRatio() && rowsFailTheDay
+                    ? dataset + ": " + shareText + " break row-level checks, above max_quarantine_ratio " + ratio
+                            + ", so those checks stop the day"
+                    : null;
+            if (outcomes.stream().noneMatch(CheckOutcome::failedError)) {
+                all.saveHistory().run();
+            }
+            return new Judged(outcomes, counts, note);
+        }
+        LOG.info("{}: {} quarantined, within max_quarantine_ratio {}: judging the remaining rows", dataset, shareText, ratio);
+        Dataset<Row> remaining = platform.spark().read().parquet(validatedOut.toString());
+        DeequAdapter.Verification rest = adapter.verify(dataset, remaining, ds.checks(), ds.anomalies(), history, tags, date);
+        List<CheckOutcome> outcomes = new ArrayList<>();
+        for (CheckOutcome o : rest.outcomes()) {
+            CheckOutcome first = quarantinedFailures.get(o.check());
+            if (first == null) {
+                outcomes.add(o);
+            } else {
+                long n = counts.broke(o.check());
+                outcomes.add(new CheckOutcome(dataset, first.check(), first.kind(), first.constraint(), dev.mlops.core.spec.Severity.WARNING,
+                        false, first.metric(), first.value(), first.message() + " [" + n + " row" + (n == 1 ? "" : "s")
+                                + " quarantined; the day is judged without them]"));
+            }
+        }
+        if (outcomes.stream().noneMatch(CheckOutcome::failedError)) {
+            rest.saveHistory().run();
+        }
+        return new Judged(outcomes, counts, dataset + ": " + shareText + " quarantined by row-level checks, within max_quarantine_ratio "
+                + ratio + "; the other checks judged the remaining " + (counts.rows() - counts.quarantined()) + " rows");
+    }
+
+    /** Whether a row broke a quarantining check (a satisfies predicate that is NULL counts as broken, as in Deequ's metric). */
+    private static Column broke(DeequAdapter.Verification v, String check) {
+        Column ok = v.nullIsFailure().contains(check) ? org.apache.spark.sql.functions.coalesce(col(check), lit(false)) : col(check);
+        return ok.equalTo(false);
+    }
+
+    /**
+     * One pass writes the passing rows (no reason in {@code __dq_reasons}) and counts the rows, the
+     * rejected ones and, per check, the rows that broke it; the quarantine pass only runs when some were rejected.
+     */
+    private Counts write(String dataset, DatasetSpec ds, Dataset<Row> source, List<Map.Entry<String, Column>> checks,
+                         Path validatedOut, Path quarantineOut) {
+        List<Column> specColumns = ds.columns().stream().map(c -> col(c.name())).toList();
         org.apache.spark.sql.Observation observation = new org.apache.spark.sql.Observation("validate_" + dataset);
-        source.observe(observation, org.apache.spark.sql.functions.count(lit(1)).alias("rows"),
-                        org.apache.spark.sql.functions.sum(when(size(col("__dq_reasons")).gt(0), 1).otherwise(0)).alias("rejected"))
+        List<Column> more = new ArrayList<>();
+        more.add(org.apache.spark.sql.functions.sum(when(size(col("__dq_reasons")).gt(0), 1).otherwise(0)).alias("rejected"));
+        for (int i = 0; i < checks.size(); i++) {
+            more.add(org.apache.spark.sql.functions.sum(when(checks.get(i).getValue(), 1).otherwise(0)).alias("check_" + i));
+        }
+        source.observe(observation, org.apache.spark.sql.functions.count(lit(1)).alias("rows"), more.toArray(Column[]::new))
                 .filter(size(col("__dq_reasons")).equalTo(0))
                 .select(specColumns.toArray(Column[]::new))
                 .write().mode("overwrite").parquet(validatedOut.toString());
         long rows;
         long quarantined;
+        Map<String, Long> byCheck = new LinkedHashMap<>();
         try {
             Map<String, Object> counts = observation.getAsJava();
             rows = counts.get("rows") == null ? 0 : ((Number) counts.get("rows")).longValue();
             quarantined = counts.get("rejected") == null ? 0 : ((Number) counts.get("rejected")).longValue();
+            for (int i = 0; i < checks.size(); i++) {
+                Object n = counts.get("check_" + i);
+                byCheck.put(checks.get(i).getKey(), n == null ? 0 : ((Number) n).longValue());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw JobException.retryable("interrupted while validating " + dataset, e);
@@ -210,16 +324,7 @@ public final class ValidateJob implements BatchJob {
         // always a Parquet file with the schema, also when empty
         source.filter(quarantined > 0 ? size(col("__dq_reasons")).gt(0) : lit(false)).select(q.toArray(Column[]::new))
                 .repartition(1).write().mode("overwrite").parquet(quarantineOut.toString());
-        List<Row> resultRows = new ArrayList<>();
-        for (CheckOutcome o : outcomes) {
-            resultRows.add(RowFactory.create(spec.model(), o.check(), o.kind(), o.constraint(), o.severity().specName(),
-                    o.passed() ? "passed" : "failed", o.metric(), o.value(), o.message(), instance));
-        }
-        spark.createDataFrame(resultRows, RESULTS_SCHEMA).coalesce(1).write().mode("overwrite").parquet(resultsOut.toString());
-        return new StagedValidation(dataset, StagedValidation.Status.VALIDATED, rows, rows - quarantined, quarantined,
-                outcomes, validatedOut.toString(), quarantineOut.toString(), resultsOut.toString(),
-                ds.checks().isEmpty() && ds.anomalies().isEmpty() ? "no checks declared: passed through" : null,
-                lake.readText(Manifest.pathIn(raw)).map(ValidateJob::sha256).orElse(null));
+        return new Counts(rows, quarantined, byCheck);
     }
 
     /** An empty partition: size checks decide; the others have nothing to judge and are reported as skipped. */
@@ -301,8 +406,10 @@ public final class ValidateJob implements BatchJob {
             audit(execution, staged, errors);
         }
         if (!errors.isEmpty()) {
+            List<String> notes = staged.stream().filter(s -> !s.errors().isEmpty() && s.quarantineNote() != null)
+                    .map(StagedValidation::quarantineNote).toList();
             throw JobException.dataContract(errors.size() + " data check" + (errors.size() == 1 ? "" : "s") + " failed for "
-                    + spec.model() + " " + date + ": " + String.join("; ", errors));
+                    + spec.model() + " " + date + ": " + String.join("; ", errors) + (notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")"));
         }
         if (staged.stream().allMatch(s -> s.status() == StagedValidation.Status.NO_INPUT)) {
             ExitStatus noop = new ExitStatus(JobRunner.NOOP, "no raw partition to validate for " + date);
@@ -324,6 +431,7 @@ public final class ValidateJob implements BatchJob {
                 d.put("rows", s.rows());
                 d.put("passed_rows", s.passed());
                 d.put("quarantined", s.quarantined());
+                d.put("quarantine", s.quarantineNote());
                 d.put("checks", s.outcomes().size());
                 d.put("checks_passed", s.outcomes().stream().filter(CheckOutcome::passed).count());
                 d.put("failed", s.errors().stream().map(ValidateJob::evidence).toList());
@@ -423,6 +531,9 @@ public final class ValidateJob implements BatchJob {
             d.put("dataset", dataset);
             d.put("failed", s.errors().stream().map(CheckOutcome::message).toList());
             d.put("warnings", s.warnings().stream().map(CheckOutcome::message).toList());
+            if (s.quarantineNote() != null) {
+                d.put("quarantine", s.quarantineNote());
+            }
             decisions.add(d);
             s.warnings().forEach(w -> reasons.add("warning: " + w.message()));
             s.errors().forEach(e -> reasons.add("error: " + e.message()));
@@ -436,7 +547,7 @@ public final class ValidateJob implements BatchJob {
                 part += ", " + s.warnings().size() + " warning" + (s.warnings().size() == 1 ? "" : "s");
             }
             if (s.quarantined() > 0) {
-                part += ", " + s.quarantined() + " rows quarantined";
+                part += ", " + s.quarantined() + (s.quarantined() == 1 ? " row" : " rows") + " quarantined";
             }
             parts.add(part);
         }

@@ -103,6 +103,37 @@ class ValidateJobTest {
                   - {kind: satisfies, name: v_range, predicate: "v BETWEEN 0 AND 100", min_ratio: 0.5}
             """;
 
+    /** Row-level checks against the quarantine ratio: {@code r} with the default gate, {@code g} with gate: day. */
+    static final String ROWS_SPEC = """
+            model: dq_rows
+            task: regression
+            entity: id
+            datasets:
+              r:
+                max_quarantine_ratio: 0.05
+                source: {kind: files, format: csv, path: "r/{date}"}
+                columns:
+                  - {name: id, type: string}
+                  - {name: v, type: double}
+                  - {name: cat, type: string}
+                  - {name: ts, type: timestamp}
+                checks:
+                  - {kind: min, column: v, min: -120, hint: "a sensor reads down to -120"}
+                  - {kind: mean, column: v, min: -3, max: 3}
+                  - {kind: size, min: 10}
+              g:
+                max_quarantine_ratio: 0.05
+                source: {kind: files, format: csv, path: "g/{date}"}
+                columns:
+                  - {name: id, type: string}
+                  - {name: v, type: double}
+                  - {name: cat, type: string}
+                  - {name: ts, type: timestamp}
+                checks:
+                  - {kind: min, column: v, min: -120, gate: day}
+                  - {kind: size, min: 10}
+            """;
+
     @TempDir
     Path home;
     TestPlatform tp;
@@ -113,6 +144,7 @@ class ValidateJobTest {
     void setUp() throws Exception {
         Path specs = Files.createDirectories(home.resolve("specs"));
         Files.writeString(specs.resolve("dq_test.yaml"), SPEC);
+        Files.writeString(specs.resolve("dq_rows.yaml"), ROWS_SPEC);
         for (String model : List.of("trip_risk", "zone_demand")) {
             Files.copy(TestEnvironment.specsDir().resolve(model + ".yaml"), specs.resolve(model + ".yaml"));
         }
@@ -403,5 +435,86 @@ class ValidateJobTest {
         assertThat(Messages.pct(0.99999)).isEqualTo("99.999%");
         assertThat(Messages.pct(0.00001)).isEqualTo("0.001%");
         assertThat(Messages.pct(0.975)).isEqualTo("97.50%");
+    }
+
+    /** 200 rows with v from -100 to 99 (mean -0.5) plus {@code bad} rows with v = -1116 (ids bad-0, bad-1, ...). */
+    private static List<Row> rowsWithOutliers(LocalDate date, int bad, double offset) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            rows.add(RowFactory.create("id-" + i, (double) (i - 100) + offset, "a", Timestamp.valueOf(date.atTime(12, 0))));
+        }
+        for (int i = 0; i < bad; i++) {
+            rows.add(RowFactory.create("bad-" + i, -1116.0, "a", Timestamp.valueOf(date.atTime(13, 0))));
+        }
+        return rows;
+    }
+
+    @Test
+    void rowsBreakingARowLevelCheckAreQuarantinedAndTheDayPassesWithinTheQuarantineRatio() throws Exception {
+        writeRaw("r", D, rowsWithOutliers(D, 1, 0));
+        assertThat(validate("--model", "dq_rows", "--date", D.toString(), "--dataset", "r")).as(stdout + stderr).isZero();
+        assertThat(stdout).contains("r 2/3 checks, 1 warning, 1 row quarantined")
+                .contains("warning: r.v: min -1116.0 < -120.0 (a sensor reads down to -120) [1 row quarantined; the day is judged without them]");
+        Dataset<Row> q = read("quarantine", "r", "dt=" + D, "stage=validate");
+        assertThat(q.select("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList()).containsExactly("bad-0");
+        assertThat(q.first().<scala.collection.Seq<String>>getAs("_reasons").mkString(",")).isEqualTo("check 'v_min' failed");
+        assertThat(read("validated", "r", "dt=" + D).count()).isEqualTo(200);
+        // the aggregate check judged the remaining rows: with the outlier the mean would be -6.05, below -3
+        Dataset<Row> results = read("dq_results", "dt=" + D, "dataset=r");
+        Row mean = results.filter("check = 'v_mean'").first();
+        assertThat(mean.<String>getAs("status")).isEqualTo("passed");
+        assertThat(mean.<Double>getAs("value")).isEqualTo(-0.5);
+        Row min = results.filter("check = 'v_min'").first();
+        assertThat(min.<String>getAs("status")).isEqualTo("failed");
+        assertThat(min.<String>getAs("severity")).isEqualTo("warning");
+        assertThat(min.<Double>getAs("value")).isEqualTo(-1116.0);
+        AuditEntry gate = audit("dq_rows").get(0);
+        assertThat(gate.decision()).isEqualTo("pass");
+        assertThat((String) datasetEvidence(gate, "r").get("quarantine"))
+                .isEqualTo("r: 1 of 201 rows (0.50%) quarantined by row-level checks, within max_quarantine_ratio 5.00%;"
+                        + " the other checks judged the remaining 200 rows");
+
+        // aggregate checks still gate: the remaining rows' mean is out of its band
+        LocalDate next = D.plusDays(1);
+        writeRaw("r", next, rowsWithOutliers(next, 1, 10));
+        assertThat(validate("--model", "dq_rows", "--date", next.toString(), "--dataset", "r")).isEqualTo(3);
+        assertThat(stderr).contains("1 data check failed for dq_rows " + next + ": r.v: mean 9.5 > 3.0");
+        assertThat(tp.platform().lake().exists(tp.platform().lake().partition("validated", "r", next))).isFalse();
+    }
+
+    @Test
+    void aQuarantinedShareAboveTheRatioOrGateDayStopsTheDay() throws Exception {
+        // 20 of 220 rows (9.09%) break the min check: more than max_quarantine_ratio 5%
+        writeRaw("r", D, rowsWithOutliers(D, 20, 0));
+        assertThat(validate("--model", "dq_rows", "--date", D.toString(), "--dataset", "r")).isEqualTo(3);
+        assertThat(stderr).contains("r.v: min -1116.0 < -120.0 (a sensor reads down to -120)")
+                .contains("(r: 20 of 220 rows (9.09%) break row-level checks, above max_quarantine_ratio 5.00%, so those checks stop the day)");
+        assertThat(read("quarantine", "r", "dt=" + D, "stage=validate").count()).isEqualTo(20);
+        assertThat(tp.platform().lake().exists(tp.platform().lake().partition("validated", "r", D))).isFalse();
+
+        // gate: day: one row is enough to stop the day; the row is still quarantined with its reason
+        writeRaw("g", D, rowsWithOutliers(D, 1, 0));
+        assertThat(validate("--model", "dq_rows", "--date", D.toString(), "--dataset", "g")).isEqualTo(3);
+        assertThat(stderr).contains("1 data check failed for dq_rows " + D + ": g.v: min -1116.0 < -120.0");
+        assertThat(read("quarantine", "g", "dt=" + D, "stage=validate").count()).isEqualTo(1);
+        assertThat(read("dq_results", "dt=" + D, "dataset=g").filter("check = 'v_min'").first().<String>getAs("severity"))
+                .isEqualTo("error");
+        assertThat(tp.platform().lake().exists(tp.platform().lake().partition("validated", "g", D))).isFalse();
+    }
+
+    @Test
+    void theGeneratorsFewOutOfRangeDayPassesWithTheRowsQuarantined() throws Exception {
+        LocalDate d1 = LocalDate.of(2024, 3, 4);
+        DataGenerator g = new DataGenerator(new GeneratorOptions(d1, d1, Set.of(ModelKind.TRIP_RISK), 42, 0.5,
+                List.of(), List.of(BadDay.parse(d1 + ":few_out_of_range"))));
+        g.writeLanding(Paths.get(tp.platform().config().landingUri()));
+        g.writeReferenceTables(tp.ops());
+        assertThat(ingest("--model", "trip_risk", "--date", d1.toString(), "--dataset", "trips")).as(stderr).isZero();
+        assertThat(validate("--model", "trip_risk", "--date", d1.toString(), "--dataset", "trips")).as(stdout + stderr).isZero();
+        assertThat(stdout).contains("validate trip_risk 2024-03-04: done (exit 0)").contains("rows quarantined")
+                .contains("warning: trips.max_speed_kph: max 412.0 > 250.0");
+        long quarantined = read("quarantine", "trips", "dt=" + d1, "stage=validate").count();
+        assertThat(quarantined).isPositive();
+        assertThat(read("validated", "trips", "dt=" + d1).count() + quarantined).isEqualTo(read("raw", "trips", "dt=" + d1).count());
     }
 }

@@ -21,11 +21,14 @@ import java.util.List;
  * </ul>
  * Every check has a severity (default error), an optional hint shown with a failure, and, for
  * row-level kinds, {@code quarantine}: whether rows that break it are quarantined (default
- * true, except completeness below 1.0).
+ * true, except completeness below 1.0). {@code gate} ({@link CheckGate}): {@code rows} (the
+ * default, and only allowed value, of checks that quarantine) lets the day pass with the breaking
+ * rows quarantined while the dataset's quarantined share is within {@code max_quarantine_ratio};
+ * {@code day} (the default of every other check) makes a failure stop the day.
  */
 public record CheckSpec(CheckKind kind, String name, String column, List<String> columns, Double min, Double max,
                         List<String> values, String regex, String predicate, Double minRatio, Double quantile,
-                        SpecDuration maxAge, Severity severity, String hint, Boolean quarantine) {
+                        SpecDuration maxAge, Severity severity, String hint, Boolean quarantine, CheckGate gate) {
     public CheckSpec {
         check(kind != null, "kind", "expected a check kind, one of " + CheckKind.names());
         severity = severity == null ? Severity.ERROR : severity;
@@ -99,6 +102,17 @@ public record CheckSpec(CheckKind kind, String name, String column, List<String>
         if (quarantine != null && quarantine) {
             check(kind.rowLevel(), "quarantine", "expected quarantine only on row-level checks; " + kind.specName() + " is not row-level");
         }
+        boolean quarantines = quarantines(kind, quarantine, min);
+        if (gate == CheckGate.ROWS) {
+            check(kind.rowLevel(), "gate", "expected gate: day (or no gate key) on a " + kind.specName()
+                    + " check: it judges the whole day, not rows; gate: rows is for row-level checks that quarantine");
+            check(quarantines, "gate", "expected gate: day (or no gate key): gate: rows needs the check to quarantine the rows"
+                    + " that break it, and this one does not (" + (quarantine != null ? "quarantine: false" : "completeness below 1.0") + ")");
+        }
+        if (gate == CheckGate.DAY) {
+            check(severity == Severity.ERROR, "gate", "expected gate: day only on error-level checks: a warning never stops the day");
+        }
+        gate = gate != null ? gate : quarantines ? CheckGate.ROWS : CheckGate.DAY;
     }
 
     private static void needColumn(String column) {
@@ -124,6 +138,10 @@ public record CheckSpec(CheckKind kind, String name, String column, List<String>
 
     /** Whether rows that break this check are quarantined. */
     public boolean quarantines() {
+        return quarantines(kind, quarantine, min);
+    }
+
+    private static boolean quarantines(CheckKind kind, Boolean quarantine, Double min) {
         if (!kind.rowLevel()) {
             return false;
         }
@@ -131,6 +149,14 @@ public record CheckSpec(CheckKind kind, String name, String column, List<String>
             return quarantine;
         }
         return kind != CheckKind.COMPLETENESS || min >= 1.0;
+    }
+
+    /**
+     * Whether a failure of this check can be settled by quarantining the rows that break it (the
+     * day then passes if the dataset's quarantined share is within {@code max_quarantine_ratio}).
+     */
+    public boolean gatesRows() {
+        return gate == CheckGate.ROWS;
     }
 
     public double minRatioOrDefault() {

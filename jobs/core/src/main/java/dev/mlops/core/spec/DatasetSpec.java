@@ -10,10 +10,13 @@ import java.util.Set;
 /**
  * A dataset of a model: its source and schema. {@code required}: a date without input is a
  * contract violation (exit 3) rather than "nothing to do". {@code maxQuarantineRatio}: the
- * share of malformed rows above which the day is rejected (exit 3) instead of quarantined.
+ * share of quarantined rows above which the day is rejected (exit 3) instead of quarantined (by
+ * ingest: malformed rows and rows outside the event-time window; by validate: rows that break
+ * row-level checks). {@code allowedLateness}: how far {@code eventTime} may lie from the data date
+ * before ingest quarantines the row (only with an {@code event_time} of type timestamp or date).
  */
 public record DatasetSpec(String description, Boolean required, String eventTime, Double maxQuarantineRatio,
-                          SourceSpec source, List<ColumnSpec> columns, List<CheckSpec> checks, List<AnomalySpec> anomalies) {
+                          AllowedLateness allowedLateness, SourceSpec source, List<ColumnSpec> columns, List<CheckSpec> checks, List<AnomalySpec> anomalies) {
     public static final double DEFAULT_MAX_QUARANTINE_RATIO = 0.05;
 
     public DatasetSpec {
@@ -59,6 +62,14 @@ public record DatasetSpec(String description, Boolean required, String eventTime
         if (eventTime != null) {
             check(seen.contains(eventTime), "event_time", "expected one of the dataset's columns " + seen + ", got '" + eventTime + "'");
         }
+        if (allowedLateness != null) {
+            check(eventTime != null, "allowed_lateness", "expected event_time to be set: the window applies to the event-time column");
+            String et = eventTime;
+            ColumnType t = columns.stream().filter(x -> x.name().equals(et)).findFirst().orElseThrow().type();
+            check(t == ColumnType.TIMESTAMP || t == ColumnType.DATE, "allowed_lateness",
+                    "expected an event_time column of type timestamp or date, '" + eventTime + "' is " + t.specName());
+        }
+        allowedLateness = allowedLateness == null ? AllowedLateness.DEFAULT : allowedLateness;
         if (source instanceof JdbcSource jdbc) {
             if (jdbc.partitionColumn() != null) {
                 check(seen.contains(jdbc.partitionColumn()), "source.partition_column",
@@ -69,6 +80,15 @@ public record DatasetSpec(String description, Boolean required, String eventTime
                         "expected one of the dataset's columns, got '" + jdbc.watermarkColumn() + "'");
             }
         }
+    }
+
+    /**
+     * The event-time column whose values ingest keeps within {@link #allowedLateness()} of the data
+     * date, or empty when the dataset has no event_time of type timestamp or date.
+     */
+    public Optional<ColumnSpec> eventTimeWindowColumn() {
+        return eventTime == null ? Optional.empty()
+                : column(eventTime).filter(c -> c.type() == ColumnType.TIMESTAMP || c.type() == ColumnType.DATE);
     }
 
     public Optional<ColumnSpec> column(String name) {

@@ -197,4 +197,60 @@ class SpecLoaderTest {
         SpecException noTtl = fails(FEATURES.replace("    ttl: 2d\n", ""));
         assertThat(noTtl.keyPath()).isEqualTo("features.zone.ttl");
     }
+
+    @Test
+    void allowedLatenessHasADefaultWindowAndIsValidatedOnLoad() {
+        java.time.LocalDate d = java.time.LocalDate.of(2030, 1, 5);
+        AllowedLateness byDefault = SpecLoader.load("x.yaml", VALID, "m1").spec().dataset("rides").allowedLateness();
+        assertThat(byDefault.from(d)).isEqualTo(d.minusDays(2).atStartOfDay());
+        assertThat(byDefault.until(d)).isEqualTo(d.plusDays(1).atStartOfDay());
+        String custom = VALID.replace("event_time: ts", "event_time: ts\n    allowed_lateness: {back: 6h, forward: 1d}");
+        AllowedLateness set = SpecLoader.load("x.yaml", custom, "m1").spec().dataset("rides").allowedLateness();
+        assertThat(set.from(d)).isEqualTo(d.atStartOfDay().minusHours(6));
+        assertThat(set.until(d)).isEqualTo(d.plusDays(2).atStartOfDay());
+        assertThat(SpecLoader.load("x.yaml", custom, "m1").hash()).isNotEqualTo(SpecLoader.load("x.yaml", VALID, "m1").hash());
+
+        SpecException badDuration = fails(custom.replace("back: 6h", "back: two days"));
+        assertThat(badDuration.keyPath()).isEqualTo("datasets.rides.allowed_lateness.back");
+        assertThat(badDuration.getMessage()).contains("expected a duration like 30m, 12h, 7d or 2w, got 'two days'");
+        SpecException typo = fails(custom.replace("back: 6h", "bakc: 6h"));
+        assertThat(typo.keyPath()).isEqualTo("datasets.rides.allowed_lateness.bakc");
+        assertThat(typo.getMessage()).contains("unknown key").contains("[back, forward]");
+        SpecException noEventTime = fails(custom.replace("    event_time: ts\n", ""));
+        assertThat(noEventTime.keyPath()).isEqualTo("datasets.rides.allowed_lateness");
+        assertThat(noEventTime.getMessage()).contains("expected event_time to be set");
+        SpecException notATime = fails(custom.replace("event_time: ts", "event_time: zone_id"));
+        assertThat(notATime.keyPath()).isEqualTo("datasets.rides.allowed_lateness");
+        assertThat(notATime.getMessage()).contains("timestamp or date").contains("'zone_id' is int");
+    }
+
+    private static final String CHECKS = VALID.replace("      - {name: ts, type: timestamp}\n", """
+                  - {name: ts, type: timestamp}
+                  - {name: v, type: double}
+                checks:
+                  - {kind: min, column: v, min: -120}
+                  - {kind: mean, column: v, max: 10}
+                  - {kind: max, column: v, max: 500, gate: day}
+                  - {kind: non_negative, column: v, quarantine: false}
+            """);
+
+    @Test
+    void checkGateDefaultsByKindAndIsValidatedOnLoad() {
+        var checks = SpecLoader.load("x.yaml", CHECKS, "m1").spec().dataset("rides").checks();
+        assertThat(checks).extracting(CheckSpec::gate).containsExactly(CheckGate.ROWS, CheckGate.DAY, CheckGate.DAY, CheckGate.DAY);
+        assertThat(checks).extracting(CheckSpec::gatesRows).containsExactly(true, false, false, false);
+
+        SpecException unknown = fails(CHECKS.replace("gate: day", "gate: sometimes"));
+        assertThat(unknown.keyPath()).isEqualTo("datasets.rides.checks[2].gate");
+        assertThat(unknown.getMessage()).contains("expected one of [rows, day], got 'sometimes'");
+        SpecException aggregate = fails(CHECKS.replace("{kind: mean, column: v, max: 10}", "{kind: mean, column: v, max: 10, gate: rows}"));
+        assertThat(aggregate.keyPath()).isEqualTo("datasets.rides.checks[1].gate");
+        assertThat(aggregate.getMessage()).contains("judges the whole day");
+        SpecException notQuarantined = fails(CHECKS.replace("quarantine: false}", "quarantine: false, gate: rows}"));
+        assertThat(notQuarantined.keyPath()).isEqualTo("datasets.rides.checks[3].gate");
+        assertThat(notQuarantined.getMessage()).contains("quarantine: false");
+        SpecException warning = fails(CHECKS.replace("gate: day}", "gate: day, severity: warning}"));
+        assertThat(warning.keyPath()).isEqualTo("datasets.rides.checks[2].gate");
+        assertThat(warning.getMessage()).contains("a warning never stops the day");
+    }
 }
