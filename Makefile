@@ -5,14 +5,15 @@ export MLOPS_HOME ?= $(CURDIR)/.mlops
 
 # the demo: 60 days of both models, ending yesterday (DynamoDB, and DynamoDB Local, expire items on the
 # real clock, so the online store's latest values are live). 45 days ago ~1% of rows are garbled (ingest
-# quarantines them and goes on); 40 days ago ~1% carry impossible values that parse fine (validate stops
-# that day, exit 3, the later days go on). From 25 days ago zone demand shifts (the evening peak two hours
+# quarantines them and goes on); 40 days ago ~10% carry impossible values that parse fine (above the
+# quarantine ratio: validate stops that day, exit 3, the later days go on); 35 days ago 0.5% do (validate
+# quarantines them and the day passes, judged on the remaining rows). From 25 days ago zone demand shifts (the evening peak two hours
 # later, weekends +30%): the drift quality should catch. The data of a date is the same whenever it is generated.
 day = $(shell date -u -d '$(1) days ago' +%F)
 DEMO_DAYS ?= 60
 DEMO_FROM ?= $(call day,$(DEMO_DAYS))
 DEMO_TO   ?= $(call day,1)
-DEMO_BAD_DAYS ?= --bad-day $(call day,45):malformed --bad-day $(call day,40):out_of_range
+DEMO_BAD_DAYS ?= --bad-day $(call day,45):malformed --bad-day $(call day,40):out_of_range --bad-day $(call day,35):few_out_of_range
 DEMO_DRIFT ?= --drift demand_shift@$(call day,25)
 # trip_risk's labels arrive 30 days late and its driver features look back 30 days: a first version needs
 # 30 + 28 (training window) + 30 days of data, so the demo loads 40 days of its history before the 60 days,
