@@ -238,6 +238,14 @@ def daily_plan(spec, spec_path, env):
         # runs when transform was skipped too: with no production version it decides to train the first
         job_task(env, "quality", "quality", day, ["transform"], trigger_rule="none_failed",
                  doc="model quality on the labels due, drift of the day, and the retrain decision"),
+        # the audit ledger (one for the platform, so every model's daily DAG runs these; the second run of a
+        # date finds its work done): the date's entries to the lake, and the ledger's head at the end of the
+        # date anchored outside the database (audit.anchor_uri, S3 Object Lock; exit 3 when the ledger no
+        # longer matches an anchor already written). ds is over when the daily run starts.
+        job_task(env, "audit_export", "promote", ["audit", "export", "--date", "{{ ds }}"],
+                 doc="the date's audit ledger entries to the lake (audit/dt=<date>/, Athena); a re-run replaces them"),
+        job_task(env, "audit_anchor", "promote", ["audit", "anchor", "--date", "{{ ds }}"],
+                 doc="the ledger's head at the end of the date, written once to the Object Lock audit bucket"),
         {
             "task_id": "retrain_decision",
             "kind": "branch",

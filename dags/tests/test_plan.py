@@ -37,7 +37,8 @@ class PlansTest(unittest.TestCase):
         p = self.dev["zone_demand_daily"]
         t = by_id(p)
         self.assertEqual([x["task_id"] for x in p["tasks"]],
-                         ["ingest", "validate", "features", "transform", "shadow", "promote", "quality", "retrain_decision", "trigger_retrain"])
+                         ["ingest", "validate", "features", "transform", "shadow", "promote", "quality", "audit_export", "audit_anchor",
+                          "retrain_decision", "trigger_retrain"])
         self.assertEqual(t["validate"]["upstream"], ["ingest"])
         self.assertEqual(t["promote"]["upstream"], ["shadow"])
         # quality runs when transform was skipped (no production version yet): it decides the first training
@@ -47,10 +48,18 @@ class PlansTest(unittest.TestCase):
         self.assertEqual(t["trigger_retrain"]["trigger_dag_id"], "zone_demand_retrain")
         self.assertTrue(p["catchup"])
         self.assertEqual(p["max_active_runs"], 1)
+        # the ledger's daily export and anchor: the promote image's `audit` command, no upstream
+        self.assertEqual(t["audit_export"]["arguments"], ["audit", "export", "--date", "{{ ds }}"])
+        self.assertEqual(t["audit_anchor"]["arguments"], ["audit", "anchor", "--date", "{{ ds }}"])
+        for a in ("audit_export", "audit_anchor"):
+            self.assertEqual(t[a]["job"], "promote")
+            self.assertEqual(t[a]["upstream"], [])
+            self.assertEqual(t[a]["service_account"], t["promote"]["service_account"])
         for task in p["tasks"]:
             if task["kind"] == "job":
                 self.assertEqual(task["skip_on_exit_code"], [100], task["task_id"])
-                self.assertEqual(task["arguments"], ["--model", "zone_demand", "--date", "{{ ds }}"])
+                if not task["task_id"].startswith("audit_"):
+                    self.assertEqual(task["arguments"], ["--model", "zone_demand", "--date", "{{ ds }}"])
                 self.assertTrue(task["retry_exponential_backoff"])
                 self.assertGreaterEqual(task["retries"], 1)
 

@@ -34,7 +34,9 @@ module "lake" {
   lake_bucket_name    = "${var.bucket_name_prefix}-lake"
   lake_prefix         = local.env
   results_bucket_name = "${var.bucket_name_prefix}-athena-results"
+  audit_bucket_name   = "${var.bucket_name_prefix}-audit"
   kms_key_arn         = module.kms.key_arn
+  kms_alias_name      = module.kms.alias_name
 
   # dev keeps less
   lake_expiration_days = {
@@ -44,6 +46,9 @@ module "lake" {
     "_staging/"   = 3
     "sagemaker/"  = 14
   }
+  # dev's anchors: governance mode, 30 days (prod: the module's COMPLIANCE, 7 years)
+  audit_retention_mode               = "GOVERNANCE"
+  audit_retention_days               = 30
   noncurrent_version_expiration_days = 7
   results_expiration_days            = 7
   force_destroy                      = true
@@ -66,6 +71,8 @@ module "sagemaker" {
   lake_bucket_arn = module.lake.lake_bucket_arn
   lake_key_prefix = module.lake.lake_key_prefix
   kms_key_arn     = module.kms.key_arn
+  # the rollback alarms of real-time endpoints (promotion.endpoint.alarms) are named mlops-...
+  alarm_name_prefix = "mlops-"
   # no real-time model yet; e.g. { zone_demand = { model_name = "<an existing SageMaker model>" } }
   endpoints = {}
 }

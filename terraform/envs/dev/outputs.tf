@@ -13,6 +13,8 @@ output "job_environment" {
     MLOPS_AWS_REGION            = var.region
     MLOPS_DYNAMODB_TABLE_PREFIX = module.online_store.table_prefix
     MLOPS_SAGEMAKER_ROLE_ARN    = module.sagemaker.execution_role_arn
+    MLOPS_SAGEMAKER_KMS_KEY_ID  = module.kms.key_arn
+    MLOPS_AUDIT_ANCHOR_URI      = module.lake.audit_anchor_uri
   }
 }
 

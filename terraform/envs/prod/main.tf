@@ -34,7 +34,9 @@ module "lake" {
   lake_bucket_name    = "${var.bucket_name_prefix}-lake"
   lake_prefix         = local.env
   results_bucket_name = "${var.bucket_name_prefix}-athena-results"
+  audit_bucket_name   = "${var.bucket_name_prefix}-audit"
   kms_key_arn         = module.kms.key_arn
+  kms_alias_name      = module.kms.alias_name
   # retention: the module's defaults (landing 30 days, raw 400, quarantine 90, _staging 7, sagemaker 30)
   force_destroy = false
 }
@@ -56,6 +58,8 @@ module "sagemaker" {
   lake_bucket_arn = module.lake.lake_bucket_arn
   lake_key_prefix = module.lake.lake_key_prefix
   kms_key_arn     = module.kms.key_arn
+  # the rollback alarms of real-time endpoints (promotion.endpoint.alarms) are named mlops-...
+  alarm_name_prefix = "mlops-"
   # no real-time model yet; e.g. { zone_demand = { model_name = "<an existing SageMaker model>" } }
   endpoints = {}
 }

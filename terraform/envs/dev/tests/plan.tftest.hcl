@@ -41,6 +41,11 @@ run "plan" {
   }
 
   assert {
+    condition     = module.lake.audit_anchor_uri == "s3://test-mlops-dev-audit/dev/" && output.job_environment.MLOPS_AUDIT_ANCHOR_URI == module.lake.audit_anchor_uri
+    error_message = "The audit anchor is s3://<prefix>-audit/dev/, and the jobs get it."
+  }
+
+  assert {
     condition     = module.lake.lake_uri == "s3://test-mlops-dev-lake/dev"
     error_message = "The lake root is s3://<prefix>-lake/dev."
   }

@@ -241,7 +241,8 @@ public final class TrainJob implements BatchJob {
 
     private SageMakerTrainer trainer(software.amazon.awssdk.services.sagemaker.SageMakerClient client) {
         return new SageMakerTrainer(client, platform.spark(), lake(), platform.config().sagemakerRoleArn().orElseThrow(),
-                platform.config().awsRegion().orElse("us-east-1"), sagemaker.firstPoll(), sagemaker.maxPoll(), progress);
+                platform.config().awsRegion().orElse("us-east-1"), SageMakerTrainer.Protection.of(platform.config()), sagemaker.firstPoll(),
+                sagemaker.maxPoll(), progress);
     }
 
     private Map<String, String> tags(long instance) {
