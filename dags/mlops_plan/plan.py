@@ -309,7 +309,7 @@ def _dag(spec, spec_path, env, kind, schedule, description, params, tasks, catch
 
 def daily_plan(spec, spec_path, env):
     """ingest -> validate -> features -> transform -> shadow -> promote; transform -> quality -> retrain branch;
-    promote, quality -> audit_anchor where the environment gives the jobs MLOPS_AUDIT_ANCHOR_URI."""
+    promote, quality -> audit_export, audit_anchor where the environment gives the jobs MLOPS_AUDIT_ANCHOR_URI."""
     m = spec["model"]
     schedule = spec.get("schedule") or {}
     day = ["--model", m, "--date", DATA_DATE]
@@ -347,11 +347,19 @@ def daily_plan(spec, spec_path, env):
             "conf": {"date": DATA_DATE, "triggered_by": "{{ run_id }}"},
         },
     ]
+    # the audit ledger (one for the platform, so every model's daily DAG runs these; the second run of a date
+    # finds its work done): the date's entries to the lake (Athena), and the ledger's head at the end of the date
+    # anchored outside the database (S3 Object Lock; exit 3 when the ledger no longer matches an anchor already
+    # written). The data date is over when its run starts. Only where the environment configures an anchor: the
+    # local executor's environment has none, so the demo does not pay for them every day
+    export = job_task(env, "audit_export", "promote", ["audit", "export", "--date", DATA_DATE], ["promote", "quality"],
+                      trigger_rule="all_done",
+                      doc="the date's audit ledger entries to the lake (audit/dt=<date>/, Athena); a re-run replaces them")
     anchor = job_task(env, "audit_anchor", "promote", ["audit", "anchor", "--date", DATA_DATE], ["promote", "quality"],
                       trigger_rule="all_done",
                       doc="anchor the day's audit ledger at MLOPS_AUDIT_ANCHOR_URI, whatever promote and quality did")
-    if anchor["env_vars"].get(AUDIT_ANCHOR_ENV):  # only where the environment configures an anchor
-        tasks.append(anchor)
+    if anchor["env_vars"].get(AUDIT_ANCHOR_ENV):
+        tasks += [export, anchor]
     return _dag(spec, spec_path, env, "daily", schedule.get("daily") or "@daily",
                 "Daily pipeline of %s: ingest, validate, features, transform, shadow and promote, quality and the retrain decision." % m,
                 {}, tasks, catchup=True, deadline_s=deadline)

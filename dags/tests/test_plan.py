@@ -38,7 +38,7 @@ class PlansTest(unittest.TestCase):
         t = by_id(p)
         self.assertEqual([x["task_id"] for x in p["tasks"]],
                          ["ingest", "validate", "features", "transform", "shadow", "promote", "quality", "retrain_decision", "trigger_retrain",
-                          "audit_anchor"])
+                          "audit_export", "audit_anchor"])
         self.assertEqual([x["task_id"] for x in self.local["zone_demand_daily"]["tasks"]][-1], "trigger_retrain")
         self.assertEqual(t["validate"]["upstream"], ["ingest"])
         self.assertEqual(t["promote"]["upstream"], ["shadow"])
@@ -51,10 +51,18 @@ class PlansTest(unittest.TestCase):
         self.assertEqual(t["audit_anchor"]["upstream"], ["promote", "quality"])  # dev.yaml's aws: gives MLOPS_AUDIT_ANCHOR_URI
         self.assertTrue(p["catchup"])
         self.assertEqual(p["max_active_runs"], 1)
+        # the ledger's daily export and anchor: the promote image's `audit` command, after promote and quality
+        self.assertEqual(t["audit_export"]["arguments"], ["audit", "export", "--date", "{{ data_date }}"])
+        self.assertEqual(t["audit_anchor"]["arguments"], ["audit", "anchor", "--date", "{{ data_date }}"])
+        for a in ("audit_export", "audit_anchor"):
+            self.assertEqual(t[a]["job"], "promote")
+            self.assertEqual(t[a]["upstream"], ["promote", "quality"])
+            self.assertEqual(t[a]["trigger_rule"], "all_done")
+            self.assertEqual(t[a]["service_account"], t["promote"]["service_account"])
         for task in p["tasks"]:
             if task["kind"] == "job":
                 self.assertEqual(task["skip_on_exit_code"], [100], task["task_id"])
-                want = ["audit", "anchor"] if task["task_id"] == "audit_anchor" else ["--model", "zone_demand"]
+                want = ["audit", task["task_id"][len("audit_"):]] if task["task_id"].startswith("audit_") else ["--model", "zone_demand"]
                 self.assertEqual(task["arguments"], want + ["--date", "{{ data_date }}"])
                 self.assertTrue(task["retry_exponential_backoff"])
                 self.assertGreaterEqual(task["retries"], 1)

@@ -42,7 +42,9 @@ module "lake" {
   lake_bucket_name    = module.settings.lake_bucket_name
   lake_prefix         = module.settings.lake_prefix
   results_bucket_name = module.settings.results_bucket_name
+  audit_bucket_name   = module.settings.audit_bucket_name
   kms_key_arn         = module.kms.key_arn
+  kms_alias_name      = module.kms.alias_name
 
   # dev keeps less
   lake_expiration_days = {
@@ -52,6 +54,9 @@ module "lake" {
     "_staging/"   = 3
     "sagemaker/"  = 14
   }
+  # dev's anchors: governance mode, 30 days (prod: the module's COMPLIANCE, 7 years)
+  audit_retention_mode               = "GOVERNANCE"
+  audit_retention_days               = 30
   noncurrent_version_expiration_days = 7
   results_expiration_days            = 7
   force_destroy                      = true
@@ -71,10 +76,12 @@ module "sagemaker" {
 
   name_prefix         = local.name
   execution_role_name = module.settings.sagemaker_execution_role_name
-  models              = local.models
-  lake_bucket_arn     = module.lake.lake_bucket_arn
-  lake_key_prefix     = module.lake.lake_key_prefix
-  kms_key_arn         = module.kms.key_arn
+  # the rollback alarms of real-time endpoints (promotion.endpoint.alarms) start with it
+  alarm_name_prefix = module.settings.alarm_name_prefix
+  models            = local.models
+  lake_bucket_arn   = module.lake.lake_bucket_arn
+  lake_key_prefix   = module.lake.lake_key_prefix
+  kms_key_arn       = module.kms.key_arn
   # no real-time model yet; e.g. { zone_demand = { model_name = "<an existing SageMaker model>" } }
   endpoints = {}
 }
@@ -117,6 +124,8 @@ module "job_roles" {
   models                       = local.models
   sagemaker_execution_role_arn = module.sagemaker.execution_role_arn
   alarm_name_prefix            = module.settings.alarm_name_prefix
+  audit_bucket_arn             = module.lake.audit_bucket_arn
+  audit_key_prefix             = module.lake.lake_key_prefix
 }
 
 module "monitoring" {

@@ -42,7 +42,9 @@ module "lake" {
   lake_bucket_name    = module.settings.lake_bucket_name
   lake_prefix         = module.settings.lake_prefix
   results_bucket_name = module.settings.results_bucket_name
+  audit_bucket_name   = module.settings.audit_bucket_name
   kms_key_arn         = module.kms.key_arn
+  kms_alias_name      = module.kms.alias_name
   # retention: the module's defaults (landing 30 days, raw 400, quarantine 90, _staging 7, sagemaker 30)
   force_destroy = false
 }
@@ -61,10 +63,12 @@ module "sagemaker" {
 
   name_prefix         = local.name
   execution_role_name = module.settings.sagemaker_execution_role_name
-  models              = local.models
-  lake_bucket_arn     = module.lake.lake_bucket_arn
-  lake_key_prefix     = module.lake.lake_key_prefix
-  kms_key_arn         = module.kms.key_arn
+  # the rollback alarms of real-time endpoints (promotion.endpoint.alarms) start with it
+  alarm_name_prefix = module.settings.alarm_name_prefix
+  models            = local.models
+  lake_bucket_arn   = module.lake.lake_bucket_arn
+  lake_key_prefix   = module.lake.lake_key_prefix
+  kms_key_arn       = module.kms.key_arn
   # no real-time model yet; e.g. { zone_demand = { model_name = "<an existing SageMaker model>" } }
   endpoints = {}
 }
@@ -107,6 +111,8 @@ module "job_roles" {
   models                       = local.models
   sagemaker_execution_role_arn = module.sagemaker.execution_role_arn
   alarm_name_prefix            = module.settings.alarm_name_prefix
+  audit_bucket_arn             = module.lake.audit_bucket_arn
+  audit_key_prefix             = module.lake.lake_key_prefix
 }
 
 module "monitoring" {

@@ -10,11 +10,18 @@ output "job_environment" {
     MLOPS_AWS_REGION            = module.settings.region
     MLOPS_DYNAMODB_TABLE_PREFIX = module.online_store.table_prefix
     MLOPS_SAGEMAKER_ROLE_ARN    = module.sagemaker.execution_role_arn
+    MLOPS_SAGEMAKER_KMS_KEY_ID  = module.settings.kms_alias_arn
+    MLOPS_AUDIT_ANCHOR_URI      = trimsuffix(module.lake.audit_anchor_uri, "/")
   }
 
   precondition {
-    condition     = module.lake.lake_uri == module.settings.lake_uri && module.sagemaker.execution_role_arn == module.settings.sagemaker_execution_role_arn
-    error_message = "The lake or the SageMaker execution role Terraform creates is not what dags/environments/${local.env}.yaml gives the pods."
+    condition = alltrue([
+      module.lake.lake_uri == module.settings.lake_uri,
+      trimsuffix(module.lake.audit_anchor_uri, "/") == module.settings.audit_anchor_uri,
+      module.sagemaker.execution_role_arn == module.settings.sagemaker_execution_role_arn,
+      module.kms.alias_name == "alias/${module.settings.kms_alias}",
+    ])
+    error_message = "The lake, the audit anchor, the SageMaker execution role or the key alias Terraform creates is not what dags/environments/${local.env}.yaml gives the pods."
   }
 }
 

@@ -133,6 +133,14 @@ locals {
         Resource = local.model_packages
       }),
       local.pass_execution_role,
+      # sagemaker.kms_key_id is the key's alias (the deployment cannot know its id); training volumes take
+      # only a key ARN, which train resolves with DescribeKey
+      jsonencode({
+        Sid      = "ResolveKeyAlias"
+        Effect   = "Allow"
+        Action   = ["kms:DescribeKey"]
+        Resource = [var.kms_key_arn]
+      }),
     ]
     # models and transform jobs are named after the model's SageMaker name, like training jobs
     transform = [

@@ -1,7 +1,8 @@
 # The lake bucket (one root, organised by prefix: jobs publish by rename, which S3A cannot do across
 # buckets; see docs/adr/0008-aws-one-lake-bucket.md) and the Athena query-results bucket.
-# Both: SSE-KMS with the environment's key, versioning, ACLs disabled, public access blocked, a
-# TLS-only bucket policy and lifecycle rules.
+# And the audit bucket: the ledger's external anchor (mlops audit anchor), under S3 Object Lock.
+# All three: SSE-KMS with the environment's key, versioning, ACLs disabled, public access blocked, a
+# TLS-only bucket policy that also refuses uploads naming another KMS key, and lifecycle rules.
 
 locals {
   root_prefix = trim(var.lake_prefix, "/")
@@ -11,7 +12,20 @@ locals {
   buckets = {
     lake    = var.lake_bucket_name
     results = var.results_bucket_name
+    audit   = var.audit_bucket_name
   }
+
+  # how a writer may name the environment's key in x-amz-server-side-encryption-aws-kms-key-id (see
+  # README, "Which KMS key"): the key ARN, the bare key id and, when given, the alias name and alias ARN
+  # arn:<partition>:kms:<region>:<account>:key/<id>
+  kms_key_id   = try(regex(":key/(.+)$", var.kms_key_arn)[0], "")
+  kms_arn_head = try(regex("^(arn:[^:]+:kms:[^:]+:[0-9]+):", var.kms_key_arn)[0], "")
+  kms_key_names = distinct(compact([
+    var.kms_key_arn,
+    local.kms_key_id,
+    var.kms_alias_name == null ? "" : var.kms_alias_name,
+    var.kms_alias_name == null || local.kms_arn_head == "" ? "" : "${local.kms_arn_head}:${var.kms_alias_name}",
+  ]))
 
   # lake prefixes that expire, with the lake root in front
   expiring_prefixes = { for p, days in var.lake_expiration_days : "${local.key_prefix}${p}" => days }
@@ -22,7 +36,9 @@ resource "aws_s3_bucket" "this" {
 
   bucket        = each.value
   force_destroy = var.force_destroy
-  tags          = merge(var.tags, { "mlops:bucket" = each.key })
+  # Object Lock can only be switched on when a bucket is created: the audit bucket has it from the start
+  object_lock_enabled = each.key == "audit"
+  tags                = merge(var.tags, { "mlops:bucket" = each.key })
 }
 
 resource "aws_s3_bucket_ownership_controls" "this" {
@@ -123,6 +139,67 @@ data "aws_iam_policy_document" "bucket" {
       values   = ["aws:kms"]
     }
   }
+
+  # an upload that names a KMS key must name the environment's key (in any of the forms it can be named
+  # by); one that names none takes the bucket default (S3A's writes). Why the list: README, "Which KMS key"
+  statement {
+    sid       = "DenyOtherKmsKey"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${each.value.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+      values   = ["false"]
+    }
+    condition {
+      test     = "StringNotEquals"
+      variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+      values   = local.kms_key_names
+    }
+  }
+
+  # "aws:kms" without a key id means the AWS managed key aws/s3, not the bucket default: refused
+  statement {
+    sid       = "DenyAwsManagedKey"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${each.value.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["aws:kms"]
+    }
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+      values   = ["true"]
+    }
+  }
+
+  # the audit anchor is written once and kept: nobody deletes an anchor (Object Lock keeps locked
+  # versions; this also refuses the delete marker that would hide one) or changes the lock
+  dynamic "statement" {
+    for_each = each.key == "audit" ? [1] : []
+    content {
+      sid       = "DenyAuditDeletes"
+      effect    = "Deny"
+      actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"]
+      resources = ["${each.value.arn}/*"]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+    }
+  }
 }
 
 resource "aws_s3_bucket_policy" "this" {
@@ -142,7 +219,10 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
   rule {
     id     = "noncurrent-versions-and-uploads"
     status = "Enabled"
-    filter {}
+    # the whole bucket: an empty prefix (a bare `filter {}` warns on AWS provider 5.86+)
+    filter {
+      prefix = ""
+    }
 
     noncurrent_version_expiration {
       noncurrent_days = var.noncurrent_version_expiration_days
@@ -179,7 +259,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "results" {
   rule {
     id     = "expire-query-results"
     status = "Enabled"
-    filter {}
+    filter {
+      prefix = ""
+    }
 
     expiration {
       days = var.results_expiration_days
@@ -187,6 +269,42 @@ resource "aws_s3_bucket_lifecycle_configuration" "results" {
     noncurrent_version_expiration {
       noncurrent_days = 1
     }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.abort_incomplete_multipart_upload_days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
+# The audit bucket: every object is locked for audit_retention_days from its upload (the bucket's
+# default retention; the anchor writer sends no retention of its own), in COMPLIANCE mode (nobody, the
+# root user included, can shorten it or delete a locked version) or GOVERNANCE (a principal with
+# s3:BypassGovernanceRetention could; the bucket policy refuses that action to everyone).
+resource "aws_s3_bucket_object_lock_configuration" "audit" {
+  bucket = aws_s3_bucket.this["audit"].id
+
+  rule {
+    default_retention {
+      mode = var.audit_retention_mode
+      days = var.audit_retention_days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
+# No expiry at all: anchors are kept (past their retention too); only unfinished uploads are cleaned up
+resource "aws_s3_bucket_lifecycle_configuration" "audit" {
+  bucket = aws_s3_bucket.this["audit"].id
+
+  rule {
+    id     = "abort-incomplete-uploads"
+    status = "Enabled"
+    filter {
+      prefix = ""
+    }
+
     abort_incomplete_multipart_upload {
       days_after_initiation = var.abort_incomplete_multipart_upload_days
     }

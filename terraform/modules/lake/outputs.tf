@@ -32,3 +32,18 @@ output "athena_results_uri" {
   description = "Where the Athena workgroup writes query results."
   value       = "s3://${aws_s3_bucket.this["results"].bucket}/athena/"
 }
+
+output "audit_bucket_name" {
+  description = "Name of the audit bucket (Object Lock)."
+  value       = aws_s3_bucket.this["audit"].bucket
+}
+
+output "audit_bucket_arn" {
+  description = "ARN of the audit bucket."
+  value       = aws_s3_bucket.this["audit"].arn
+}
+
+output "audit_anchor_uri" {
+  description = "Where mlops audit anchor writes the ledger's daily heads (audit.anchor_uri, MLOPS_AUDIT_ANCHOR_URI): s3://<audit bucket>/<lake_prefix>/."
+  value       = local.root_prefix == "" ? "s3://${aws_s3_bucket.this["audit"].bucket}/" : "s3://${aws_s3_bucket.this["audit"].bucket}/${local.root_prefix}/"
+}

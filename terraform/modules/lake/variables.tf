@@ -29,9 +29,52 @@ variable "results_bucket_name" {
   }
 }
 
+variable "audit_bucket_name" {
+  type        = string
+  description = "Name of the audit bucket (globally unique): the audit ledger's anchor, under S3 Object Lock."
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.audit_bucket_name))
+    error_message = "A bucket name is 3 to 63 lower-case letters, digits, dots and hyphens."
+  }
+}
+
+variable "audit_retention_days" {
+  type        = number
+  description = "Days every object of the audit bucket is locked (Object Lock default retention) from its upload."
+  default     = 2557 # 7 years
+
+  validation {
+    condition     = var.audit_retention_days >= 1 && floor(var.audit_retention_days) == var.audit_retention_days
+    error_message = "A whole number of days, at least 1."
+  }
+}
+
+variable "audit_retention_mode" {
+  type        = string
+  description = "Object Lock mode of the audit bucket's default retention: COMPLIANCE (nobody can shorten it or delete a locked version) or GOVERNANCE (principals with s3:BypassGovernanceRetention could; the bucket policy denies that action)."
+  default     = "COMPLIANCE"
+
+  validation {
+    condition     = contains(["COMPLIANCE", "GOVERNANCE"], var.audit_retention_mode)
+    error_message = "COMPLIANCE or GOVERNANCE."
+  }
+}
+
+variable "kms_alias_name" {
+  type        = string
+  description = "Alias of the KMS key (alias/<name>; the kms module's alias_name), if writers may name the key by its alias or alias ARN (sagemaker.kms_key_id): the bucket policies accept those as well as the key ARN and id."
+  default     = null
+
+  validation {
+    condition     = var.kms_alias_name == null || can(regex("^alias/[a-zA-Z0-9/_-]+$", var.kms_alias_name))
+    error_message = "alias/<name>, or null."
+  }
+}
+
 variable "kms_key_arn" {
   type        = string
-  description = "ARN of the KMS key both buckets encrypt with (SSE-KMS)."
+  description = "ARN of the KMS key the three buckets encrypt with (SSE-KMS); uploads naming another key are refused."
 
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
@@ -69,7 +112,7 @@ variable "noncurrent_version_expiration_days" {
 
 variable "abort_incomplete_multipart_upload_days" {
   type        = number
-  description = "Days after which an unfinished multipart upload is aborted (both buckets)."
+  description = "Days after which an unfinished multipart upload is aborted (every bucket)."
   default     = 2
 
   validation {
@@ -97,6 +140,6 @@ variable "force_destroy" {
 
 variable "tags" {
   type        = map(string)
-  description = "Tags for both buckets."
+  description = "Tags for the buckets."
   default     = {}
 }

@@ -95,6 +95,33 @@ data "aws_iam_policy_document" "execution" {
     ]
   }
 
+  # SageMaker's own use of the environment's key given as sagemaker.kms_key_id (OutputDataConfig,
+  # TransformOutput, the volume keys): encrypting outputs and the grants for the EBS volumes
+  statement {
+    sid       = "KeyForOutputsAndVolumes"
+    actions   = ["kms:Encrypt", "kms:DescribeKey"]
+    resources = [var.kms_key_arn]
+  }
+
+  statement {
+    sid       = "VolumeGrants"
+    actions   = ["kms:CreateGrant"]
+    resources = [var.kms_key_arn]
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
+  }
+
+  # endpoint updates roll back on the spec's CloudWatch alarms (AutoRollbackConfiguration): SageMaker
+  # reads their state as this role; only alarms named with the environment's prefix
+  statement {
+    sid       = "DescribeRollbackAlarms"
+    actions   = ["cloudwatch:DescribeAlarms"]
+    resources = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account}:alarm:${var.alarm_name_prefix}*"]
+  }
+
   # PutMetricData has no resource-level permissions: limited to SageMaker's namespaces instead
   statement {
     sid       = "Metrics"

@@ -49,6 +49,16 @@ variable "kms_key_arn" {
   }
 }
 
+variable "alarm_name_prefix" {
+  type        = string
+  description = "Name prefix of the CloudWatch alarms endpoint deployments roll back on (the specs' promotion.endpoint.alarms): the execution role may describe those alarms only. Required, never empty."
+
+  validation {
+    condition     = length(var.alarm_name_prefix) > 0 && can(regex("^[^*?]+$", var.alarm_name_prefix))
+    error_message = "A non-empty alarm name prefix without wildcards (an empty one would be every alarm: alarm:*)."
+  }
+}
+
 variable "algorithm_repositories" {
   type        = list(string)
   description = "ECR repositories of SageMaker's built-in algorithm images the role may pull (training.sagemaker.image)."

@@ -42,12 +42,17 @@ run "plan" {
   }
 
   assert {
+    condition     = module.lake.audit_anchor_uri == "s3://acme-mlops-prod-audit/prod/" && output.job_environment.MLOPS_AUDIT_ANCHOR_URI == "s3://acme-mlops-prod-audit/prod"
+    error_message = "The audit anchor is the environment file's, and the jobs get it."
+  }
+
+  assert {
     condition     = contains(module.athena.table_names, "features_zone_activity") && contains(module.athena.table_names, "dq_results")
     error_message = "The generated DDL's tables are there."
   }
 
   assert {
-    condition     = output.job_environment.MLOPS_METADATA_JDBC_URL == "jdbc:postgresql://metadata.test:5432/mlops"
-    error_message = "The jobs' metadata JDBC URL."
+    condition     = module.settings.metadata_jdbc_url == "jdbc:postgresql://mlops-prod.abcdefghijkl.eu-west-1.rds.amazonaws.com:5432/mlops"
+    error_message = "The jobs' metadata JDBC URL, from the environment file."
   }
 }

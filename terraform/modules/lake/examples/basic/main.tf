@@ -25,7 +25,12 @@ module "lake" {
   lake_bucket_name    = "example-mlops-lake"
   lake_prefix         = "example"
   results_bucket_name = "example-mlops-athena-results"
+  audit_bucket_name   = "example-mlops-audit"
   kms_key_arn         = module.kms.key_arn
+  kms_alias_name      = module.kms.alias_name
+  # an example: governance mode, a month (production: COMPLIANCE, years)
+  audit_retention_mode = "GOVERNANCE"
+  audit_retention_days = 30
   # keep raw data for 90 days only
   lake_expiration_days = {
     "landing/"    = 14
@@ -40,4 +45,9 @@ module "lake" {
 output "lake_uri" {
   description = "lake.uri of the example lake."
   value       = module.lake.lake_uri
+}
+
+output "audit_anchor_uri" {
+  description = "audit.anchor_uri of the example."
+  value       = module.lake.audit_anchor_uri
 }

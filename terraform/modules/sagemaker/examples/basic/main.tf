@@ -21,6 +21,8 @@ module "sagemaker" {
   lake_bucket_arn = "arn:aws:s3:::example-mlops-lake"
   lake_key_prefix = "example/"
   kms_key_arn     = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-0000-0000-000000000000"
+  # the specs' rollback alarms are named mlops-<model>-... (e.g. mlops-zone-demand-rt-5xx)
+  alarm_name_prefix = "mlops-"
 
   # zone_demand also served in real time, starting from a model that already exists in SageMaker
   endpoints = {

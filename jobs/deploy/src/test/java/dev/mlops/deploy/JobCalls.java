@@ -113,6 +113,10 @@ final class JobCalls {
             out.add(c.call("sagemaker:DescribeEndpoint", sm + "endpoint/" + n, Map.of(), step.equals("promote"), "wait for the endpoint"));
         }
         out.add(c.call("sagemaker:CreateTrainingJob", sm + "training-job/another-teams-model-" + day, Map.of(), false, "another model's job"));
+        // the pod names the key by its alias (MLOPS_SAGEMAKER_KMS_KEY_ID); train resolves it for training volumes
+        assert podEnv.path("MLOPS_SAGEMAKER_KMS_KEY_ID").asText().contains(":alias/");
+        String key = "arn:aws:kms:" + c.region + ":" + c.account + ":key/" + TerraformRender.KMS_KEY_ID;
+        out.add(c.call("kms:DescribeKey", key, Map.of(), step.equals("train"), "resolve the key alias for training volumes"));
         return out;
     }
 

@@ -120,11 +120,127 @@ final class TerraformChecks {
                     "no TLS-only bucket policy (aws_s3_bucket_policy from an aws_iam_policy_document with a Deny of s3:* to * "
                             + "when aws:SecureTransport is false, on the bucket and its objects)",
                     c -> policyDocuments(c, "policy").stream().anyMatch(this::deniesInsecureTransport));
+            requireCompanion(out, bucket, keys, "aws_s3_bucket_policy",
+                    "no bucket policy refusing uploads that name another KMS key (a Deny of s3:PutObject to * when "
+                            + KMS_KEY_HEADER + " is present (Null false) and StringNotEquals the environment's key, or "
+                            + "StringNotEqualsIfExists; a bare StringNotEquals also refuses uploads that name no key, e.g. S3A's)",
+                    c -> policyDocuments(c, "policy").stream().anyMatch(this::deniesForeignKmsKey));
+            objectLock(out, bucket);
         }
         for (Block acl : tf.resources("aws_s3_bucket_acl")) {
             String canned = acl.text("acl");
             if (canned.startsWith("public") || canned.equals("authenticated-read")) {
                 out.add(tf.where(acl) + ": canned ACL " + canned + " makes the bucket public");
+            }
+        }
+        return out;
+    }
+
+    static final String KMS_KEY_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+    private static final Pattern EACH_KEY_IS = Pattern.compile("^\\$\\{each\\.key\\s*==\\s*\"([^\"]+)\"}$");
+
+    /**
+     * A Deny of s3:PutObject to everyone when the upload names a KMS key other than the listed ones: the
+     * key-id condition as StringNotEquals with a Null-false guard on the same key (uploads naming no key take
+     * the bucket default and pass), or as StringNotEqualsIfExists.
+     */
+    private boolean deniesForeignKmsKey(Block doc) {
+        for (JsonNode s : statements(doc)) {
+            boolean deny = s.path("effect").asText("").equals("Deny");
+            boolean everyone = false;
+            for (JsonNode p : Hcl.each(s.path("principals"))) {
+                everyone |= (p.path("type").asText("").equals("*") || p.path("type").asText("").equals("AWS")) && texts(p.path("identifiers")).contains("*");
+            }
+            List<String> actions = texts(s.path("actions"));
+            boolean put = actions.contains("s3:PutObject") || actions.contains("s3:*") || actions.contains("*");
+            boolean notEquals = false;
+            boolean ifExists = false;
+            boolean present = false;
+            for (JsonNode c : Hcl.each(s.path("condition"))) {
+                if (!c.path("variable").asText("").equals(KMS_KEY_HEADER)) {
+                    continue;
+                }
+                String test = c.path("test").asText("");
+                boolean hasValues = !c.path("values").isMissingNode() && (c.path("values").isTextual() || !texts(c.path("values")).isEmpty());
+                notEquals |= test.equals("StringNotEquals") && hasValues;
+                ifExists |= test.equals("StringNotEqualsIfExists") && hasValues;
+                present |= test.equals("Null") && texts(c.path("values")).equals(List.of("false"));
+            }
+            if (deny && everyone && put && (ifExists || notEquals && present)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A bucket with Object Lock (object_lock_enabled true, or {@code each.key == "k"} for one instance of a
+     * for_each) has a default retention (aws_s3_bucket_object_lock_configuration: mode COMPLIANCE or
+     * GOVERNANCE, days or years), and no lifecycle rule of it expires objects or old versions (a lock
+     * outlives no expiry: an anchor is kept).
+     */
+    private void objectLock(List<String> out, Block bucket) {
+        Set<String> locked = objectLockKeys(bucket);
+        if (locked.isEmpty()) {
+            return;
+        }
+        requireCompanion(out, bucket, locked, "aws_s3_bucket_object_lock_configuration",
+                "Object Lock without a default retention (aws_s3_bucket_object_lock_configuration with rule.default_retention: "
+                        + "mode COMPLIANCE or GOVERNANCE, and days or years)",
+                c -> {
+                    for (JsonNode rule : Hcl.each(c.body().path("rule"))) {
+                        for (JsonNode d : Hcl.each(rule.path("default_retention"))) {
+                            String mode = d.path("mode").asText("");
+                            boolean modeOk = mode.equals("COMPLIANCE") || mode.equals("GOVERNANCE") || isExpression(mode);
+                            boolean period = Stream.of("days", "years").anyMatch(f -> d.path(f).isNumber() && d.path(f).asInt() >= 1
+                                    || d.path(f).isTextual() && isExpression(d.path(f).asText()));
+                            if (modeOk && period) {
+                                return true;
+                            }
+                        }
+                    }
+                    return false;
+                });
+        for (Block lc : tf.sameDir(tf.resources("aws_s3_bucket_lifecycle_configuration"), bucket)) {
+            Set<String> covered = targets(lc, bucket);
+            if (covered.isEmpty() || !covered.contains("*") && covered.stream().noneMatch(locked::contains) && !locked.contains("*")) {
+                continue;
+            }
+            boolean expires = false;
+            for (JsonNode rule : Hcl.each(lc.body().path("rule"))) {
+                expires |= !rule.path("expiration").isMissingNode() || !rule.path("noncurrent_version_expiration").isMissingNode();
+            }
+            for (JsonNode d : Hcl.each(lc.body().path("dynamic").path("rule"))) {
+                for (JsonNode rule : Hcl.each(d.path("content"))) {
+                    expires |= !rule.path("expiration").isMissingNode() || !rule.path("noncurrent_version_expiration").isMissingNode();
+                }
+            }
+            if (expires) {
+                out.add(tf.where(lc) + ": expires objects or versions of the Object Lock bucket " + bucket.name()
+                        + (locked.equals(Set.of("")) ? "" : " " + locked) + " (its objects are kept: only abort_incomplete_multipart_upload)");
+            }
+        }
+    }
+
+    /** The instance keys of a bucket with Object Lock enabled (empty: none). */
+    private Set<String> objectLockKeys(Block bucket) {
+        JsonNode v = bucket.body().path("object_lock_enabled");
+        if (v.isBoolean()) {
+            return v.asBoolean() ? instanceKeys(bucket) : Set.of();
+        }
+        if (!v.isTextual() || !isExpression(v.asText())) {
+            return Set.of();
+        }
+        Matcher m = EACH_KEY_IS.matcher(v.asText());
+        return m.matches() ? Set.of(m.group(1)) : instanceKeys(bucket);
+    }
+
+    /** Every bucket instance with Object Lock, as "file: aws_s3_bucket.name [key]". */
+    List<String> objectLockedBuckets() {
+        List<String> out = new ArrayList<>();
+        for (Block bucket : tf.resources("aws_s3_bucket")) {
+            for (String k : new TreeSet<>(objectLockKeys(bucket))) {
+                out.add(tf.where(bucket) + (k.isEmpty() ? "" : " [" + k + "]"));
             }
         }
         return out;

@@ -74,6 +74,25 @@ class TerraformChecksTest {
                   values   = ["false"]
                 }
               }
+              statement {
+                effect    = "Deny"
+                actions   = ["s3:PutObject"]
+                resources = ["${aws_s3_bucket.good.arn}/*"]
+                principals {
+                  type        = "*"
+                  identifiers = ["*"]
+                }
+                condition {
+                  test     = "Null"
+                  variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+                  values   = ["false"]
+                }
+                condition {
+                  test     = "StringNotEquals"
+                  variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+                  values   = [var.key]
+                }
+              }
             }
             resource "aws_s3_bucket_policy" "good" {
               bucket = aws_s3_bucket.good.id
@@ -168,6 +187,153 @@ class TerraformChecksTest {
         assertThat(v).noneMatch(s -> s.contains("aws_s3_bucket.pair [a]: no SSE-KMS"));
         assertThat(v).noneMatch(s -> s.contains("aws_s3_bucket.pair") && s.contains("no versioning"));
         assertThat(v).allMatch(s -> s.startsWith("terraform/modules/m/main.tf: "));
+    }
+
+    /** The conditions of GOOD_BUCKET's KMS-key statement, as they stand in it. */
+    static final String KMS_CONDITIONS = String.join("\n",
+            "    condition {",
+            "      test     = \"Null\"",
+            "      variable = \"s3:x-amz-server-side-encryption-aws-kms-key-id\"",
+            "      values   = [\"false\"]",
+            "    }",
+            "    condition {",
+            "      test     = \"StringNotEquals\"",
+            "      variable = \"s3:x-amz-server-side-encryption-aws-kms-key-id\"",
+            "      values   = [var.key]",
+            "    }") + "\n";
+
+    /** GOOD_BUCKET with its KMS-key statement's conditions replaced. */
+    static String goodBucketWithKmsConditions(String conditions) {
+        assertThat(GOOD_BUCKET).contains(KMS_CONDITIONS);
+        return GOOD_BUCKET.replace(KMS_CONDITIONS, conditions);
+    }
+
+    @Test
+    void bucketPoliciesThatDoNotRefuseAnotherKmsKeyOrRefuseUploadsNamingNoneFail() throws IOException {
+        // a bare StringNotEquals is also true when the upload names no key (S3A's, which take the bucket default): refused
+        TerraformChecks bare = load(Map.of("terraform/modules/m/main.tf", goodBucketWithKmsConditions("""
+                                condition {
+                                  test     = "StringNotEquals"
+                                  variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+                                  values   = [var.key]
+                                }
+                """)));
+        assertThat(bare.buckets()).singleElement().asString()
+                .contains("aws_s3_bucket.good: no bucket policy refusing uploads that name another KMS key");
+    }
+
+    @Test
+    void aBucketPolicyWithoutAKmsKeyStatementFailsAndIfExistsPasses() throws IOException {
+        TerraformChecks none = load(Map.of("terraform/modules/m/main.tf", goodBucketWithKmsConditions("""
+                                condition {
+                                  test     = "StringNotEquals"
+                                  variable = "s3:x-amz-server-side-encryption"
+                                  values   = ["aws:kms"]
+                                }
+                """)));
+        assertThat(none.buckets()).singleElement().asString().contains("refusing uploads that name another KMS key");
+        TerraformChecks ifExists = load(Map.of("terraform/modules/m/main.tf", goodBucketWithKmsConditions("""
+                                condition {
+                                  test     = "StringNotEqualsIfExists"
+                                  variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+                                  values   = [var.key]
+                                }
+                """)));
+        assertThat(ifExists.buckets()).isEmpty();
+    }
+
+    static final String LOCKED = """
+            resource "aws_s3_bucket" "good" {
+              for_each            = { lake = "lake", audit = "audit" }
+              bucket              = each.value
+              object_lock_enabled = each.key == "audit"
+            }
+            """;
+
+    static String locked(String extra) {
+        String body = GOOD_BUCKET.replace("""
+                resource "aws_s3_bucket" "good" {
+                  bucket = "good"
+                }
+                """, LOCKED);
+        return body + extra;
+    }
+
+    @Test
+    void anObjectLockBucketWithRetentionAndNoExpiryPasses() throws IOException {
+        TerraformChecks checks = load(Map.of("terraform/modules/m/main.tf", locked("""
+                resource "aws_s3_bucket_object_lock_configuration" "audit" {
+                  bucket = aws_s3_bucket.good["audit"].id
+                  rule {
+                    default_retention {
+                      mode = var.mode
+                      days = var.days
+                    }
+                  }
+                }
+                resource "aws_s3_bucket_lifecycle_configuration" "audit" {
+                  bucket = aws_s3_bucket.good["audit"].id
+                  rule {
+                    id     = "abort"
+                    status = "Enabled"
+                    filter {
+                      prefix = ""
+                    }
+                    abort_incomplete_multipart_upload {
+                      days_after_initiation = 2
+                    }
+                  }
+                }
+                # the other instance may expire what it likes
+                resource "aws_s3_bucket_lifecycle_configuration" "lake" {
+                  bucket = aws_s3_bucket.good["lake"].id
+                  rule {
+                    id     = "expire"
+                    status = "Enabled"
+                    filter {
+                      prefix = ""
+                    }
+                    expiration {
+                      days = 7
+                    }
+                  }
+                }
+                """)));
+        assertThat(checks.buckets()).isEmpty();
+        assertThat(checks.objectLockedBuckets()).containsExactly("terraform/modules/m/main.tf: aws_s3_bucket.good [audit]");
+    }
+
+    @Test
+    void anObjectLockBucketWithoutRetentionOrWithAnExpiryFails() throws IOException {
+        TerraformChecks checks = load(Map.of("terraform/modules/m/main.tf", locked("""
+                resource "aws_s3_bucket_object_lock_configuration" "audit" {
+                  bucket = aws_s3_bucket.good["audit"].id
+                  rule {
+                    default_retention {
+                      mode = "FOREVER"
+                      days = 30
+                    }
+                  }
+                }
+                resource "aws_s3_bucket_lifecycle_configuration" "audit" {
+                  bucket = aws_s3_bucket.good["audit"].id
+                  rule {
+                    id     = "versions"
+                    status = "Enabled"
+                    filter {
+                      prefix = ""
+                    }
+                    noncurrent_version_expiration {
+                      noncurrent_days = 7
+                    }
+                  }
+                }
+                """)));
+        List<String> v = checks.buckets();
+        assertThat(v).anyMatch(s -> s.contains("aws_s3_bucket.good [audit]: Object Lock without a default retention"));
+        assertThat(v).anyMatch(s -> s.contains("aws_s3_bucket_lifecycle_configuration.audit: expires objects or versions of the Object Lock bucket good [audit]"));
+        assertThat(v).noneMatch(s -> s.contains("[lake]"));
+        assertThat(v).hasSize(2);
     }
 
     @Test

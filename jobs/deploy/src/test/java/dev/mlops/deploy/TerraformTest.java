@@ -56,6 +56,14 @@ class TerraformTest {
     }
 
     @Test
+    void theAuditAnchorBucketIsUnderObjectLock() {
+        // the lake module's audit bucket, and only it: the ledger's anchor (docs/audit.md)
+        assertThat(checks.objectLockedBuckets()).containsExactly("terraform/modules/lake/main.tf: aws_s3_bucket.this [audit]");
+        assertThat(tf.outputs().stream().filter(o -> tf.where(o).startsWith("terraform/modules/lake/")).map(o -> o.name()))
+                .contains("audit_bucket_name", "audit_bucket_arn", "audit_anchor_uri");
+    }
+
+    @Test
     void everyTableIsOnDemandWithPitrTtlAndEncryption() {
         assertThat(tf.resources("aws_dynamodb_table")).isNotEmpty();
         assertThat(checks.tables()).as("DynamoDB table violations").isEmpty();

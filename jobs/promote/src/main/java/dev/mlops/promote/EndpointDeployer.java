@@ -35,14 +35,17 @@ public final class EndpointDeployer {
     private final Supplier<SageMakerClient> clients;
     private final String role;
     private final String region;
+    private final SageMakerTrainer.Protection protection;
     private final Duration firstPoll;
     private final Duration maxPoll;
     private final PrintWriter progress;
 
-    public EndpointDeployer(Supplier<SageMakerClient> clients, String role, String region, Duration firstPoll, Duration maxPoll, PrintWriter progress) {
+    public EndpointDeployer(Supplier<SageMakerClient> clients, String role, String region, SageMakerTrainer.Protection protection,
+                            Duration firstPoll, Duration maxPoll, PrintWriter progress) {
         this.clients = clients;
         this.role = role;
         this.region = region;
+        this.protection = protection;
         this.firstPoll = firstPoll;
         this.maxPoll = maxPoll;
         this.progress = progress;
@@ -59,14 +62,16 @@ public final class EndpointDeployer {
         List<Tag> tags = List.of(Tag.builder().key("mlops:model").value(v.model()).build(),
                 Tag.builder().key("mlops:version").value(Integer.toString(v.version())).build());
         try (SageMakerClient client = clients.get()) {
-            SageMakerTransformer.ensureModel(client, model, SageMakerTrainer.image(sm, region), v.artifactUri() + "/model.tar.gz", role, tags);
+            SageMakerTransformer.ensureModel(client, model, SageMakerTrainer.image(sm, region), v.artifactUri() + "/model.tar.gz", role, protection, tags);
             DescribeEndpointResponse before = describe(client, ep.name()).orElseThrow(() -> JobException.usage("endpoint " + ep.name()
                     + " does not exist; create it once (Terraform's sagemaker module) before promotions switch it"));
             if (config.equals(before.endpointConfigName()) && before.endpointStatus() == EndpointStatus.IN_SERVICE) {
                 return new Outcome(true, config, "endpoint " + ep.name() + " already serves " + config);
             }
             try {
-                client.createEndpointConfig(b -> b.endpointConfigName(config).tags(tags).productionVariants(pv -> pv.variantName("AllTraffic")
+                // the endpoint's ML storage volumes encrypted with the environment's key (any of its four forms), when set
+                client.createEndpointConfig(b -> b.endpointConfigName(config).tags(tags).kmsKeyId(protection.kmsKeyId().orElse(null))
+                        .productionVariants(pv -> pv.variantName("AllTraffic")
                         .modelName(model).instanceType(ep.instanceType()).initialInstanceCount(ep.instanceCount()).initialVariantWeight(1.0f)));
             } catch (SageMakerException e) {
                 if (!String.valueOf(e.getMessage()).contains("already existing")) {

@@ -66,7 +66,8 @@ public final class PromoteCommand extends PlatformCommand {
         EndpointDeployer deployer = null;
         if (spec.spec().promotion().endpoint() != null && config.sagemakerRoleArn().isPresent()) {
             SageMakerTrainer.s3(platform.lake().root());
-            deployer = new EndpointDeployer(sync.clients(), config.sagemakerRoleArn().get(), config.awsRegion().orElse("us-east-1"), firstPoll, maxPoll, err());
+            deployer = new EndpointDeployer(sync.clients(), config.sagemakerRoleArn().get(), config.awsRegion().orElse("us-east-1"),
+                    dev.mlops.train.SageMakerTrainer.Protection.of(config), firstPoll, maxPoll, err());
         }
         PromoteJob job = new PromoteJob(platform, spec, date, version, approver, reason, err(), sync, deployer);
         return RunSupport.execute(platform, new RunIdentity(PromoteJob.NAME, model, date), job, Map.of(), out(), err()).exitCode();

@@ -34,7 +34,9 @@ class EndpointDeployerTest {
             TrainingSpec.SageMaker sm = new TrainingSpec.SageMaker(null, null, null, null, null, null, null, null, null, null);
             StringWriter log = new StringWriter();
             EndpointDeployer deployer = new EndpointDeployer(() -> SageMakerTrainer.client(Optional.of(sagemaker.endpoint()), "us-east-1", true),
-                    "arn:aws:iam::123456789012:role/mlops-sagemaker", "us-east-1", Duration.ofMillis(10), Duration.ofMillis(20), new PrintWriter(log, true));
+                    "arn:aws:iam::123456789012:role/mlops-sagemaker", "us-east-1",
+                    new SageMakerTrainer.Protection(Optional.of("arn:aws:kms:us-east-1:123456789012:alias/mlops-test"), true),
+                    Duration.ofMillis(10), Duration.ofMillis(20), new PrintWriter(log, true));
 
             EndpointDeployer.Outcome ok = deployer.deploy(ep, sm, version(2));
             assertThat(ok.deployed()).as(log.toString()).isTrue();
@@ -44,6 +46,10 @@ class EndpointDeployerTest {
             assertThat(config.path("ProductionVariants").get(0).path("ModelName").asText()).isEqualTo("zz-v2");
             assertThat(config.path("ProductionVariants").get(0).path("InstanceType").asText()).isEqualTo("ml.c5.large");
             assertThat(config.path("ProductionVariants").get(0).path("InitialInstanceCount").asInt()).isEqualTo(3);
+            // the endpoint's volumes under the environment's key; the model without network
+            assertThat(config.path("KmsKeyId").asText()).isEqualTo("arn:aws:kms:us-east-1:123456789012:alias/mlops-test");
+            assertThat(sagemaker.calls("CreateModel").get(0).body().path("EnableNetworkIsolation").asBoolean()).isTrue();
+            assertThat(sagemaker.calls("CreateModel").get(0).body().path("EnableNetworkIsolation").isBoolean()).isTrue();
             assertThat(sagemaker.calls("CreateModel").get(0).body().path("PrimaryContainer").path("ModelDataUrl").asText())
                     .isEqualTo("s3://lake/models/zz/2/model.tar.gz");
             JsonNode update = sagemaker.calls("UpdateEndpoint").get(0).body();

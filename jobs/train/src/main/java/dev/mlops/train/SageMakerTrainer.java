@@ -68,22 +68,89 @@ public final class SageMakerTrainer {
             Map.entry("ap-southeast-1", "121021644041"), Map.entry("ap-southeast-2", "783357654285"),
             Map.entry("ap-northeast-1", "354813040037"));
 
+    /**
+     * How SageMaker's jobs and models are protected: the KMS key of their S3 outputs and ML storage volumes
+     * ({@code sagemaker.kms_key_id}; unset: SageMaker's defaults, the AWS managed aws/s3 key) and network
+     * isolation ({@code sagemaker.network_isolation}, default true: the containers get no network; the
+     * built-in XGBoost needs none).
+     */
+    public record Protection(Optional<String> kmsKeyId, boolean networkIsolation) {
+        public Protection {
+            kmsKeyId = kmsKeyId == null ? Optional.empty() : kmsKeyId.filter(k -> !k.isBlank());
+        }
+
+        public static Protection of(dev.mlops.core.config.PlatformConfig config) {
+            return new Protection(config.sagemakerKmsKeyId(), config.sagemakerNetworkIsolation());
+        }
+
+        /** An alias (alias/name or its ARN): accepted for outputs and endpoint and transform volumes, not for training volumes. */
+        public boolean isAlias() {
+            return kmsKeyId.map(k -> k.startsWith("alias/") || k.contains(":alias/")).orElse(false);
+        }
+
+        /**
+         * The key of training and tuning ML storage volumes (ResourceConfig.VolumeKmsKeyId), which AWS's API
+         * reference documents as a key id or key ARN only (unlike OutputDataConfig.KmsKeyId, which also takes
+         * an alias): an alias still here (not {@link #resolved}) is refused rather than by SageMaker after the upload.
+         */
+        public Optional<String> trainingVolumeKey() {
+            if (isAlias()) {
+                throw JobException.usage("sagemaker.kms_key_id is the alias " + kmsKeyId.get() + ": SageMaker training volumes"
+                        + " (ResourceConfig.VolumeKmsKeyId) take a key id or key ARN only, and the alias was not resolved;"
+                        + " set MLOPS_SAGEMAKER_KMS_KEY_ID to the key ARN (arn:aws:kms:<region>:<account>:key/<id>)");
+            }
+            return kmsKeyId;
+        }
+
+        /**
+         * The same protection with an alias replaced by the key ARN it points at ({@code describeKey}: KMS
+         * DescribeKey's KeyMetadata.Arn), so the deployment can name the key by its alias (the pods get
+         * {@code alias/<name_prefix>} from dags/environments/&lt;env&gt;.yaml: the key's id is only known after
+         * it is created) and training volumes still get the key ARN they need.
+         */
+        public Protection resolved(java.util.function.UnaryOperator<String> describeKey) {
+            if (!isAlias()) {
+                return this;
+            }
+            String arn = describeKey.apply(kmsKeyId.get());
+            if (arn == null || !arn.contains(":key/")) {
+                throw JobException.usage("sagemaker.kms_key_id: the alias " + kmsKeyId.get() + " did not resolve to a key ARN (got " + arn + ")");
+            }
+            return new Protection(Optional.of(arn), networkIsolation);
+        }
+
+        /** KMS DescribeKey of an alias, in the region, with the default credentials (IRSA in a pod): the key's ARN. */
+        public static String describeKey(String alias, String region) {
+            try (software.amazon.awssdk.services.kms.KmsClient kms = software.amazon.awssdk.services.kms.KmsClient.builder()
+                    .region(software.amazon.awssdk.regions.Region.of(region))
+                    .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+                return kms.describeKey(b -> b.keyId(alias)).keyMetadata().arn();
+            } catch (software.amazon.awssdk.core.exception.SdkException e) {
+                throw JobException.usage("sagemaker.kms_key_id: cannot resolve the alias " + alias + " to its key with KMS DescribeKey"
+                        + " (the train role needs kms:DescribeKey on the key): " + e.getMessage());
+            }
+        }
+    }
+
     private final SageMakerClient client;
     private final SparkSession spark;
     private final Lake lake;
     private final String roleArn;
     private final String region;
+    private final Protection protection;
     private final Duration firstPoll;
     private final Duration maxPoll;
     private final PrintWriter progress;
 
-    SageMakerTrainer(SageMakerClient client, SparkSession spark, Lake lake, String roleArn, String region, Duration firstPoll,
-                     Duration maxPoll, PrintWriter progress) {
+    SageMakerTrainer(SageMakerClient client, SparkSession spark, Lake lake, String roleArn, String region, Protection protection,
+                     Duration firstPoll, Duration maxPoll, PrintWriter progress) {
         this.client = client;
         this.spark = spark;
         this.lake = lake;
         this.roleArn = roleArn;
         this.region = region;
+        this.protection = protection;
+        protection.trainingVolumeKey(); // an alias fails here, before anything is uploaded
         this.firstPoll = firstPoll;
         this.maxPoll = maxPoll;
         this.progress = progress;
@@ -98,13 +165,38 @@ public final class SageMakerTrainer {
         return b.build();
     }
 
-    /** {@code <model>-<yyyymmdd>-<instance>-<attempt>}: a valid SageMaker name (letters, digits, hyphens; at most 63). */
+    /**
+     * {@code <model>-<yyyymmdd>-<instance>-<attempt>}: a valid SageMaker name (letters, digits, hyphens; at
+     * most 63). Too long, the model part is cut at its end (see {@link #boundedName}): the name keeps the
+     * model's SageMaker name prefix the job roles' IAM policies match, and the date, instance and attempt.
+     */
     static String jobName(String model, LocalDate date, long instance, int attempt) {
-        String name = model.replace('_', '-') + "-" + date.toString().replace("-", "") + "-" + instance + "-" + attempt;
-        if (name.length() > 63) {
-            name = name.substring(name.length() - 63).replaceAll("^-+", "");
+        return boundedName(model.replace('_', '-'), "-" + date.toString().replace("-", "") + "-" + instance + "-" + attempt, 63);
+    }
+
+    /**
+     * {@code head + tail} when it fits in {@code max} characters; otherwise the head's start, a hyphen and
+     * six hex digits of the SHA-256 of the whole head (two long heads sharing a start stay apart), then the
+     * tail, which is always kept whole. At least the head's first 12 characters are kept.
+     */
+    public static String boundedName(String head, String tail, int max) {
+        if (head.length() + tail.length() <= max) {
+            return head + tail;
         }
-        return name;
+        String hash = "-" + java.util.HexFormat.of().formatHex(sha256(head)).substring(0, 6);
+        int keep = max - tail.length() - hash.length();
+        if (keep < Math.min(12, head.length())) {
+            throw new IllegalArgumentException("a SageMaker name of at most " + max + " characters cannot hold " + head + tail);
+        }
+        return head.substring(0, keep).replaceAll("-+$", "") + hash + tail;
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     String image(TrainingSpec.SageMaker sm) {
@@ -231,11 +323,11 @@ public final class SageMakerTrainer {
                 .algorithmSpecification(AlgorithmSpecification.builder().trainingImage(image(sm)).trainingInputMode(TrainingInputMode.FILE).build())
                 .hyperParameters(hp)
                 .inputDataConfig(channel("train", trainUri), channel("validation", validationUri))
-                .outputDataConfig(OutputDataConfig.builder().s3OutputPath(s3(new Path(root, "output"))).build())
-                .resourceConfig(ResourceConfig.builder().instanceType(sm.instanceType()).instanceCount(sm.instanceCount())
-                        .volumeSizeInGB(sm.volumeGb()).build())
+                .outputDataConfig(outputDataConfig(root))
+                .resourceConfig(resourceConfig(sm))
                 .stoppingCondition(stop.build())
                 .enableManagedSpotTraining(sm.spot())
+                .enableNetworkIsolation(protection.networkIsolation())
                 .tags(tagList);
         if (sm.spot()) {
             req.checkpointConfig(CheckpointConfig.builder().s3Uri(s3(new Path(root, "checkpoints"))).build());
@@ -248,6 +340,21 @@ public final class SageMakerTrainer {
         } catch (SageMakerException e) {
             throw error("CreateTrainingJob " + name, e);
         }
+    }
+
+    /** The job's output (model.tar.gz, checkpoints go with it) encrypted with the environment's key, when set. */
+    private OutputDataConfig outputDataConfig(Path root) {
+        OutputDataConfig.Builder b = OutputDataConfig.builder().s3OutputPath(s3(new Path(root, "output")));
+        protection.kmsKeyId().ifPresent(b::kmsKeyId);
+        return b.build();
+    }
+
+    /** The instances, and their ML storage volumes encrypted with the environment's key, when set. */
+    private ResourceConfig resourceConfig(TrainingSpec.SageMaker sm) {
+        ResourceConfig.Builder b = ResourceConfig.builder().instanceType(sm.instanceType()).instanceCount(sm.instanceCount())
+                .volumeSizeInGB(sm.volumeGb());
+        protection.trainingVolumeKey().ifPresent(b::volumeKmsKeyId);
+        return b.build();
     }
 
     private static Channel channel(String name, String uri) {
@@ -310,11 +417,11 @@ public final class SageMakerTrainer {
                 .roleArn(roleArn)
                 .staticHyperParameters(fixed)
                 .inputDataConfig(channel("train", trainUri), channel("validation", validationUri))
-                .outputDataConfig(OutputDataConfig.builder().s3OutputPath(s3(new Path(root, "output"))).build())
-                .resourceConfig(ResourceConfig.builder().instanceType(sm.instanceType()).instanceCount(sm.instanceCount())
-                        .volumeSizeInGB(sm.volumeGb()).build())
+                .outputDataConfig(outputDataConfig(root))
+                .resourceConfig(resourceConfig(sm))
                 .stoppingCondition(stop.build())
-                .enableManagedSpotTraining(sm.spot());
+                .enableManagedSpotTraining(sm.spot())
+                .enableNetworkIsolation(protection.networkIsolation());
         if (sm.spot()) {
             definition.checkpointConfig(CheckpointConfig.builder().s3Uri(s3(new Path(root, "checkpoints"))).build());
         }

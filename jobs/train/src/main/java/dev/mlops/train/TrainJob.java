@@ -240,8 +240,12 @@ public final class TrainJob implements BatchJob {
     static final String SAGEMAKER_ATTEMPT = "train.sagemaker.attempt";
 
     private SageMakerTrainer trainer(software.amazon.awssdk.services.sagemaker.SageMakerClient client) {
+        String region = platform.config().awsRegion().orElse("us-east-1");
+        // an alias (the deployment's alias/<name_prefix>) becomes its key ARN: training volumes take no alias
+        SageMakerTrainer.Protection protection = SageMakerTrainer.Protection.of(platform.config())
+                .resolved(alias -> SageMakerTrainer.Protection.describeKey(alias, region));
         return new SageMakerTrainer(client, platform.spark(), lake(), platform.config().sagemakerRoleArn().orElseThrow(),
-                platform.config().awsRegion().orElse("us-east-1"), sagemaker.firstPoll(), sagemaker.maxPoll(), progress);
+                region, protection, sagemaker.firstPoll(), sagemaker.maxPoll(), progress);
     }
 
     private Map<String, String> tags(long instance) {

@@ -36,6 +36,7 @@ import software.amazon.awssdk.services.sagemaker.SageMakerClient;
  * a failed job's reason and the retry's new attempt, the model package.
  */
 class SageMakerTrainTest {
+    static final String KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     static S3MockServer s3;
     static SageMakerStandIn sagemaker;
     static TestPlatform tp;
@@ -58,7 +59,7 @@ class SageMakerTrainTest {
         Files.writeString(specs.resolve("tt.yaml"), TrainJobTest.SPEC);
         tp = TestEnvironment.platform(home, Map.of("specs.dir", specs.toString(), "lake.uri", "s3://lake/sm",
                 "sagemaker.endpoint", sagemaker.endpoint().toString(), "sagemaker.role_arn", "arn:aws:iam::123456789012:role/mlops-train",
-                "aws.region", "us-east-1"));
+                "aws.region", "us-east-1", "sagemaker.kms_key_id", KMS_KEY));
         TrainJobTest.writeEvents(tp);
         TestEnvironment.Output f = TestEnvironment.execute(Cli.commandLine(new FeaturesCommand(), c -> tp.platform()),
                 "--model", "tt", "--from", TrainJobTest.D0.toString(), "--to", TrainJobTest.LAST.toString(), "--no-online", "--chunk-days", "10");
@@ -129,6 +130,12 @@ class SageMakerTrainTest {
         assertThat(config.path("ResourceLimits").path("MaxNumberOfTrainingJobs").asInt()).isEqualTo(3);
         assertThat(config.path("ParameterRanges").path("IntegerParameterRanges").get(0).path("Name").asText()).isEqualTo("max_depth");
         assertThat(config.path("ParameterRanges").path("ContinuousParameterRanges").get(0).path("Name").asText()).isEqualTo("eta");
+        // outputs and volumes under the environment's key, no network (sagemaker.kms_key_id, network_isolation's default)
+        JsonNode definition = t.path("TrainingJobDefinition");
+        assertThat(definition.path("OutputDataConfig").path("KmsKeyId").asText()).isEqualTo(KMS_KEY);
+        assertThat(definition.path("ResourceConfig").path("VolumeKmsKeyId").asText()).isEqualTo(KMS_KEY);
+        assertThat(definition.path("EnableNetworkIsolation").isBoolean()).isTrue();
+        assertThat(definition.path("EnableNetworkIsolation").asBoolean()).isTrue();
         // tuned parameters are not also fixed
         assertThat(t.path("TrainingJobDefinition").path("StaticHyperParameters").has("eta")).isFalse();
         assertThat(t.path("TrainingJobDefinition").path("StaticHyperParameters").path("num_round").asText()).isEqualTo("60");
@@ -161,6 +168,11 @@ class SageMakerTrainTest {
         assertThat(job.path("AlgorithmSpecification").path("TrainingImage").asText())
                 .isEqualTo("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1");
         assertThat(job.path("EnableManagedSpotTraining").asBoolean()).isTrue();
+        // the model artifact and checkpoints, and the training volumes, under the environment's key; no network
+        assertThat(job.path("OutputDataConfig").path("KmsKeyId").asText()).isEqualTo(KMS_KEY);
+        assertThat(job.path("ResourceConfig").path("VolumeKmsKeyId").asText()).isEqualTo(KMS_KEY);
+        assertThat(job.path("EnableNetworkIsolation").isBoolean()).isTrue();
+        assertThat(job.path("EnableNetworkIsolation").asBoolean()).isTrue();
         assertThat(job.path("StoppingCondition").path("MaxWaitTimeInSeconds").asInt()).isEqualTo(4 * 3600);
         assertThat(job.path("CheckpointConfig").path("S3Uri").asText()).startsWith("s3://lake/sm/sagemaker/tt/");
         assertThat(job.path("HyperParameters").path("num_round").asText()).isEqualTo("60");

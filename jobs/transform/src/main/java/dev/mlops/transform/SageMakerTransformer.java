@@ -71,10 +71,14 @@ public final class SageMakerTransformer {
         return model.replace('_', '-') + "-v" + version;
     }
 
-    /** {@code <model>-v<version>-<yyyymmdd>-<instance>-<attempt>}, at most 63 characters. */
+    /**
+     * {@code <model>-v<version>-<yyyymmdd>-<instance>-<attempt>}, at most 63 characters: too long, the model
+     * part is cut at its end ({@link SageMakerTrainer#boundedName}), so the name still starts with the model's
+     * SageMaker name prefix and keeps the version, date, instance and attempt.
+     */
     static String jobName(String model, int version, LocalDate date, long instance, int attempt) {
-        String name = model.replace('_', '-') + "-v" + version + "-" + date.toString().replace("-", "") + "-" + instance + "-" + attempt;
-        return name.length() > 63 ? name.substring(name.length() - 63).replaceAll("^-+", "") : name;
+        return SageMakerTrainer.boundedName(model.replace('_', '-'),
+                "-v" + version + "-" + date.toString().replace("-", "") + "-" + instance + "-" + attempt, 63);
     }
 
     Result transform(ModelSpec spec, Registry.Version v, LocalDate date, long instance, JobExecution e, Dataset<Row> input,
@@ -82,6 +86,7 @@ public final class SageMakerTransformer {
         TrainingSpec.SageMaker sm = spec.training().sagemaker();
         String region = platform.config().awsRegion().orElse("us-east-1");
         String role = platform.config().sagemakerRoleArn().orElseThrow();
+        SageMakerTrainer.Protection protection = SageMakerTrainer.Protection.of(platform.config());
         List<Tag> tags = List.of(Tag.builder().key("mlops:model").value(spec.model()).build(),
                 Tag.builder().key("mlops:version").value(Integer.toString(v.version())).build(),
                 Tag.builder().key("mlops:date").value(date.toString()).build(),
@@ -89,7 +94,7 @@ public final class SageMakerTransformer {
                 Tag.builder().key("mlops:code-version").value(Versions.codeVersion()).build());
         try (SageMakerClient client = options.client().get()) {
             String model = modelName(spec.model(), v.version());
-            ensureModel(client, model, SageMakerTrainer.image(sm, region), v.artifactUri() + "/model.tar.gz", role, tags);
+            ensureModel(client, model, SageMakerTrainer.image(sm, region), v.artifactUri() + "/model.tar.gz", role, protection, tags);
             String key = ATTEMPT + v.version();
             int attempt = e.getExecutionContext().containsKey(key) ? e.getExecutionContext().getInt(key) : 1;
             String name = jobName(spec.model(), v.version(), date, instance, attempt);
@@ -115,8 +120,10 @@ public final class SageMakerTransformer {
                             .transformInput(t -> t.dataSource(d -> d.s3DataSource(s -> s.s3DataType(S3DataType.S3_PREFIX)
                                             .s3Uri(SageMakerTrainer.s3(in) + "/")))
                                     .contentType("text/csv").splitType(SplitType.LINE).compressionType(CompressionType.NONE))
-                            .transformOutput(o -> o.s3OutputPath(SageMakerTrainer.s3(out)).accept("text/csv").assembleWith(AssemblyType.LINE))
-                            .transformResources(r -> r.instanceType(sm.transformInstanceType()).instanceCount(sm.transformInstanceCount()))
+                            .transformOutput(o -> o.s3OutputPath(SageMakerTrainer.s3(out)).accept("text/csv").assembleWith(AssemblyType.LINE)
+                                    .kmsKeyId(protection.kmsKeyId().orElse(null)))
+                            .transformResources(r -> r.instanceType(sm.transformInstanceType()).instanceCount(sm.transformInstanceCount())
+                                    .volumeKmsKeyId(protection.kmsKeyId().orElse(null)))
                             .dataProcessing(d -> d.inputFilter("$[1:]").joinSource(JoinSource.INPUT).outputFilter("$[0,-1]"))
                             .tags(tags));
                 } catch (SageMakerException ex) {
@@ -148,10 +155,15 @@ public final class SageMakerTransformer {
         return SageMakerTrainer.lookUp("DescribeTransformJob " + name, () -> client.describeTransformJob(b -> b.transformJobName(name)));
     }
 
-    /** CreateModel, unless SageMaker already has the version's model (a re-run, another date's transform or a promotion created it). */
-    public static void ensureModel(SageMakerClient client, String model, String image, String artifact, String role, List<Tag> tags) {
+    /**
+     * CreateModel, unless SageMaker already has the version's model (a re-run, another date's transform or a
+     * promotion created it), with network isolation as configured (the container gets no network). A model
+     * that exists keeps the settings it was created with.
+     */
+    public static void ensureModel(SageMakerClient client, String model, String image, String artifact, String role,
+                                   SageMakerTrainer.Protection protection, List<Tag> tags) {
         try {
-            client.createModel(b -> b.modelName(model).executionRoleArn(role)
+            client.createModel(b -> b.modelName(model).executionRoleArn(role).enableNetworkIsolation(protection.networkIsolation())
                     .primaryContainer(c -> c.image(image).modelDataUrl(SageMakerTrainer.s3(new Path(artifact)))).tags(tags));
         } catch (SageMakerException ex) {
             String msg = String.valueOf(ex.getMessage()).toLowerCase(Locale.ROOT);

@@ -48,6 +48,7 @@ import software.amazon.awssdk.services.sagemaker.SageMakerClient;
  * joined to the prediction, one {@code .out} object per input object), so the join back is tested.
  */
 class SageMakerTransformTest {
+    static final String KMS_ALIAS = "arn:aws:kms:us-east-1:123456789012:alias/mlops-test";
     static S3MockServer s3;
     static SageMakerStandIn sagemaker;
     static TestPlatform tp;
@@ -66,7 +67,7 @@ class SageMakerTransformTest {
         Files.writeString(specs.resolve("tt.yaml"), TinyDemand.SPEC);
         tp = TestEnvironment.platform(home, Map.of("specs.dir", specs.toString(), "lake.uri", "s3://lake/sm",
                 "sagemaker.endpoint", sagemaker.endpoint().toString(), "sagemaker.role_arn", "arn:aws:iam::123456789012:role/mlops-transform",
-                "aws.region", "us-east-1"));
+                "aws.region", "us-east-1", "sagemaker.kms_key_id", KMS_ALIAS));
         TinyDemand.writeEvents(tp);
         TransformJobTest.ok(TestEnvironment.execute(Cli.commandLine(new FeaturesCommand(), c -> tp.platform()),
                 "--model", "tt", "--from", TinyDemand.D0.toString(), "--to", TinyDemand.LAST.toString(), "--no-online", "--chunk-days", "10"));
@@ -182,6 +183,9 @@ class SageMakerTransformTest {
         assertThat(model.path("ExecutionRoleArn").asText()).isEqualTo("arn:aws:iam::123456789012:role/mlops-transform");
         assertThat(model.path("PrimaryContainer").path("Image").asText()).isEqualTo("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1");
         assertThat(model.path("PrimaryContainer").path("ModelDataUrl").asText()).isEqualTo("s3://lake/sm/models/tt/" + v + "/model.tar.gz");
+        // the model's container runs without network (sagemaker.network_isolation, default true)
+        assertThat(model.path("EnableNetworkIsolation").isBoolean()).isTrue();
+        assertThat(model.path("EnableNetworkIsolation").asBoolean()).isTrue();
         List<JsonNode> jobs = transforms("tt-v" + v + "-" + date.toString().replace("-", ""));
         assertThat(jobs).hasSize(1);
         JsonNode job = jobs.get(0);
@@ -194,6 +198,9 @@ class SageMakerTransformTest {
         assertThat(job.path("DataProcessing").path("JoinSource").asText()).isEqualTo("Input");
         assertThat(job.path("DataProcessing").path("OutputFilter").asText()).isEqualTo("$[0,-1]");
         assertThat(job.path("TransformResources").path("InstanceType").asText()).isEqualTo("ml.m5.xlarge");
+        // output and volumes under the environment's key (an alias ARN: both fields take any of the key's four forms)
+        assertThat(job.path("TransformOutput").path("KmsKeyId").asText()).isEqualTo(KMS_ALIAS);
+        assertThat(job.path("TransformResources").path("VolumeKmsKeyId").asText()).isEqualTo(KMS_ALIAS);
         assertThat(job.path("Tags").toString()).contains("mlops:model").contains("mlops:version");
         assertThat(o.err()).contains("SageMaker transform job " + job.path("TransformJobName").asText() + ": InProgress").contains(": Completed");
 

@@ -19,10 +19,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code mlops audit}: the append-only, hash-chained ledger of every decision of the platform. */
 @Command(name = "audit", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
-        subcommands = {AuditCommand.Verify.class, AuditCommand.Log.class, AuditCommand.Export.class},
+        subcommands = {AuditCommand.Verify.class, AuditCommand.Log.class, AuditCommand.Export.class, AuditCommand.Anchor.class},
         description = {"The audit ledger: every decision of the platform (validation gates, registrations, approvals,",
             "promotions, rollbacks, verdicts, overrides) with time, actor, reasons and evidence, append-only and",
-            "hash-chained in PostgreSQL (audit_log), exported to the lake for Athena (audit/dt=<date>/)."})
+            "hash-chained in PostgreSQL (audit_log), exported to the lake for Athena (audit/dt=<date>/), its daily head",
+            "anchored outside the database (audit.anchor_uri: an S3 bucket under Object Lock)."})
 public final class AuditCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -33,19 +34,42 @@ public final class AuditCommand implements Runnable {
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = "Recompute every entry's hash and check each links to its predecessor; name the first broken entry.",
+            description = {"Recompute every entry's hash and check each links to its predecessor; name the first broken entry.",
+                "With audit.anchor_uri set, also compare the ledger with every anchor (mlops audit anchor): an anchored",
+                "entry rewritten or deleted since is named with its seq and the anchor's date."},
             exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:the chain holds", "1:failed, retryable", "2:bad usage or config",
-                "3:the chain is broken: the first broken seq and whether an entry was edited, deleted or reordered"})
+            exitCodeList = {"0:the chain holds (and matches every anchor)", "1:failed, retryable", "2:bad usage or config",
+                "3:the chain is broken (the first broken seq and whether an entry was edited, deleted or reordered),",
+                "  or the ledger no longer matches an anchor (the seq and the anchor's date)"})
     public static final class Verify extends PlatformCommand {
         @Override
         protected int run(Platform platform) {
             long started = System.nanoTime();
             AuditLedger.Report r = new AuditLedger(platform.metadata()).verify();
-            int code = r.ok() ? ExitCode.OK.code() : ExitCode.DATA_CONTRACT.code();
+            List<AuditAnchor.Mismatch> mismatches = List.of();
+            int anchors = 0;
+            if (platform.config().auditAnchorUri().isPresent()) {
+                AuditAnchor anchor = anchor(platform, java.time.Clock.systemUTC());
+                anchors = anchor.anchors().size();
+                mismatches = anchor.check();
+            }
+            boolean ok = r.ok() && mismatches.isEmpty();
+            int code = ok ? ExitCode.OK.code() : ExitCode.DATA_CONTRACT.code();
             publish(platform, r, code, (System.nanoTime() - started) / 1e9);
+            if (!mismatches.isEmpty()) {
+                out().println("audit log: " + (r.ok() ? "chain intact" : "chain broken at seq " + r.broken().seq()) + "; "
+                        + mismatches.size() + " of " + anchors + " anchors no longer match the ledger");
+                for (AuditAnchor.Mismatch m : mismatches) {
+                    err().println("mlops audit verify: the ledger does not match its anchor at " + m);
+                }
+                if (!r.ok()) {
+                    err().println("mlops audit verify: chain broken at " + r.broken());
+                }
+                return code;
+            }
             if (r.ok()) {
-                out().println("audit log: " + r.verified() + " entries, chain intact; head seq " + r.headSeq() + " hash " + r.headHash());
+                out().println("audit log: " + r.verified() + " entries, chain intact; head seq " + r.headSeq() + " hash " + r.headHash()
+                        + (platform.config().auditAnchorUri().isPresent() ? "; matches all " + anchors + " anchors" : ""));
                 return code;
             }
             out().println("audit log: chain broken at seq " + r.broken().seq() + " (" + r.broken().kind().name().toLowerCase(Locale.ROOT)
@@ -125,6 +149,40 @@ public final class AuditCommand implements Runnable {
                     + (x.entries() == 0 ? "" : " (seq " + x.firstSeq() + ".." + x.lastSeq() + ")") + " -> " + x.partition());
             return ExitCode.OK.code();
         }
+    }
+
+    @Command(name = "anchor", mixinStandardHelpOptions = true,
+            description = {"Write the ledger's head at the end of a date (UTC) and that date's entries' hashes to",
+                "<audit.anchor_uri>/dt=<date>/head.json, once (S3 Object Lock keeps it): the external copy that shows a",
+                "ledger rewritten later. A re-run that finds the identical anchor does nothing. No Spark."},
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:anchored, or already anchored identically", "1:failed, retryable",
+                "2:bad usage or config (no audit.anchor_uri, a date not over yet, access refused)",
+                "3:the ledger's chain is broken, or a different anchor exists for the date (anchors are never replaced)"})
+    public static final class Anchor extends PlatformCommand {
+        @Option(names = "--date", required = true, paramLabel = "YYYY-MM-DD")
+        LocalDate date;
+
+        @Override
+        protected int run(Platform platform) {
+            AuditAnchor.Anchored a = anchor(platform, java.time.Clock.systemUTC()).anchor(date);
+            out().println("audit anchor " + date + ": head seq " + a.head().seq() + " hash " + a.head().hash() + ", "
+                    + a.head().entries().size() + " entries of the date -> " + a.location() + (a.written() ? "" : " (already anchored, identical)"));
+            return ExitCode.OK.code();
+        }
+    }
+
+    /** The anchor of the configured audit.anchor_uri (an S3 client of the configured region for s3://). */
+    static AuditAnchor anchor(Platform platform, java.time.Clock clock) {
+        java.net.URI uri = platform.config().auditAnchorUri().orElseThrow(() -> dev.mlops.core.JobException.usage(
+                "audit.anchor_uri is not set (MLOPS_AUDIT_ANCHOR_URI): where the ledger's heads are anchored, e.g. s3://<audit bucket>/<prefix>/"));
+        return new AuditAnchor(platform.metadata(), AuditAnchor.store(uri, () -> s3(platform.config())), clock);
+    }
+
+    private static software.amazon.awssdk.services.s3.S3Client s3(dev.mlops.core.config.PlatformConfig config) {
+        var b = software.amazon.awssdk.services.s3.S3Client.builder();
+        config.awsRegion().map(software.amazon.awssdk.regions.Region::of).ifPresent(b::region);
+        return b.build();
     }
 
     private static String actor(AuditEntry e) {

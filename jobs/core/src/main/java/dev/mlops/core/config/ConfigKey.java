@@ -21,6 +21,9 @@ public enum ConfigKey {
     DYNAMODB_TABLE_PREFIX("dynamodb.table_prefix", "prefix of the online-store tables: <prefix><model>-<group>", "mlops-"),
     SAGEMAKER_ROLE_ARN("sagemaker.role_arn", "execution role for SageMaker jobs", ""),
     SAGEMAKER_ENDPOINT("sagemaker.endpoint", "SageMaker API endpoint override (tests use a local stand-in)", ""),
+    SAGEMAKER_KMS_KEY_ID("sagemaker.kms_key_id", "KMS key of SageMaker's outputs and volumes (training, tuning, transform, endpoints): key ARN, key id, alias name or alias ARN; training volumes need the key id or ARN", ""),
+    SAGEMAKER_NETWORK_ISOLATION("sagemaker.network_isolation", "run SageMaker training, tuning and models without network access (true/false)", "true"),
+    AUDIT_ANCHOR_URI("audit.anchor_uri", "where mlops audit anchor writes the ledger's daily heads (s3://<audit bucket>/<prefix>/, under Object Lock; file:// locally); unset = no anchors", ""),
     PUSHGATEWAY_URL("metrics.pushgateway_url", "Prometheus Pushgateway to push job metrics to (unset = no push)", ""),
     RESULT_PATH("result.path", "extra copy of the JSON result (in a pod: /airflow/xcom/return.json, set automatically when /airflow/xcom exists)", "");
 

@@ -210,7 +210,57 @@ public final class ConfigLoader {
                 Optional.ofNullable(values.get("sagemaker.role_arn")),
                 optionalUri(values, origins, "sagemaker.endpoint"),
                 optionalUri(values, origins, "metrics.pushgateway_url"),
-                resultPath, origins);
+                resultPath,
+                kmsKeyId(values, origins),
+                bool(values, origins, "sagemaker.network_isolation", true),
+                anchorUri(values, origins),
+                origins);
+    }
+
+    /** The four ways SageMaker takes a KMS key: key id, key ARN, alias name, alias ARN. */
+    static final java.util.regex.Pattern KMS_KEY = java.util.regex.Pattern.compile(
+            "arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[a-zA-Z0-9-]+|alias/[a-zA-Z0-9/_-]+)|alias/[a-zA-Z0-9/_-]+|[a-zA-Z0-9-]+");
+
+    private static Optional<String> kmsKeyId(Map<String, String> values, Map<String, String> origins) {
+        String v = values.get("sagemaker.kms_key_id");
+        if (v == null || v.isBlank()) {
+            return Optional.empty();
+        }
+        v = v.trim();
+        if (!KMS_KEY.matcher(v).matches()) {
+            throw new ConfigException(origins.get("sagemaker.kms_key_id"), "sagemaker.kms_key_id", "expected a KMS key id, key ARN"
+                    + " (arn:aws:kms:<region>:<account>:key/<id>), alias name (alias/<name>) or alias ARN, got '" + v + "'");
+        }
+        return Optional.of(v);
+    }
+
+    private static boolean bool(Map<String, String> values, Map<String, String> origins, String key, boolean dflt) {
+        String v = values.get(key);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigException(origins.get(key), key, "expected true or false, got '" + v + "'");
+        };
+    }
+
+    private static Optional<URI> anchorUri(Map<String, String> values, Map<String, String> origins) {
+        String v = values.get("audit.anchor_uri");
+        if (v == null || v.isBlank()) {
+            return Optional.empty();
+        }
+        URI uri = parseUri(v, origins.get("audit.anchor_uri"), "audit.anchor_uri");
+        if (uri.getScheme() == null) {
+            return Optional.of(Paths.get(v.trim()).toAbsolutePath().normalize().toUri());
+        }
+        boolean s3 = "s3".equals(uri.getScheme()) && uri.getHost() != null;
+        if (!s3 && !"file".equals(uri.getScheme())) {
+            throw new ConfigException(origins.get("audit.anchor_uri"), "audit.anchor_uri",
+                    "expected s3://<bucket>/<prefix>/ or a file:// URI, got '" + v + "'");
+        }
+        return Optional.of(uri);
     }
 
     private static String tablePrefix(Map<String, String> values, Map<String, String> origins) {

@@ -30,6 +30,9 @@ public record PlatformConfig(
         Optional<URI> sagemakerEndpoint,
         Optional<URI> pushgatewayUrl,
         Optional<Path> resultPath,
+        Optional<String> sagemakerKmsKeyId,
+        boolean sagemakerNetworkIsolation,
+        Optional<URI> auditAnchorUri,
         Map<String, String> origins) {
 
     public PlatformConfig {
@@ -37,6 +40,8 @@ public record PlatformConfig(
         requireNonNull(home, "home is null");
         requireNonNull(lakeUri, "lakeUri is null");
         requireNonNull(landingUri, "landingUri is null");
+        requireNonNull(sagemakerKmsKeyId, "sagemakerKmsKeyId is null");
+        requireNonNull(auditAnchorUri, "auditAnchorUri is null");
         connections = Map.copyOf(connections);
         sparkConf = Map.copyOf(sparkConf);
         origins = Map.copyOf(origins);

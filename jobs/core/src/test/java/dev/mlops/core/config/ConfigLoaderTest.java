@@ -7,6 +7,7 @@ import dev.mlops.core.ExitCode;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,7 +106,44 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void sagemakerProtectionAndTheAuditAnchorFromEnv(@TempDir Path home) {
+        PlatformConfig none = ConfigLoader.load(Map.of(), home, null, Map.of());
+        assertThat(none.sagemakerKmsKeyId()).isEmpty();
+        assertThat(none.sagemakerNetworkIsolation()).isTrue();
+        assertThat(none.auditAnchorUri()).isEmpty();
+
+        String aliasArn = "arn:aws:kms:eu-west-1:111122223333:alias/mlops-prod";
+        PlatformConfig c = ConfigLoader.load(Map.of("MLOPS_SAGEMAKER_KMS_KEY_ID", aliasArn, "MLOPS_SAGEMAKER_NETWORK_ISOLATION", "false",
+                "MLOPS_AUDIT_ANCHOR_URI", "s3://acme-mlops-prod-audit/prod/"), home, null, Map.of());
+        assertThat(c.sagemakerKmsKeyId()).contains(aliasArn);
+        assertThat(c.sagemakerNetworkIsolation()).isFalse();
+        assertThat(c.auditAnchorUri()).contains(java.net.URI.create("s3://acme-mlops-prod-audit/prod/"));
+        assertThat(c.origins()).containsEntry("audit.anchor_uri", "env MLOPS_AUDIT_ANCHOR_URI");
+        // the four forms SageMaker takes
+        for (String k : List.of("1234abcd-12ab-34cd-56ef-1234567890ab", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                "alias/mlops-prod", aliasArn)) {
+            assertThat(ConfigLoader.load(Map.of("MLOPS_SAGEMAKER_KMS_KEY_ID", k), home, null, Map.of()).sagemakerKmsKeyId()).contains(k);
+        }
+        // a plain path is a file:// anchor
+        assertThat(ConfigLoader.load(Map.of(), home, null, Map.of("audit.anchor_uri", home.resolve("anchors").toString())).auditAnchorUri())
+                .contains(home.resolve("anchors").toUri());
+    }
+
+    @Test
+    void badSagemakerProtectionOrAnchorValuesAreRefused(@TempDir Path home) {
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("MLOPS_SAGEMAKER_KMS_KEY_ID", "arn:aws:s3:::not-a-key"), home, null, Map.of()))
+                .hasMessageContaining("key 'sagemaker.kms_key_id': expected a KMS key id, key ARN");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("MLOPS_SAGEMAKER_NETWORK_ISOLATION", "yes"), home, null, Map.of()))
+                .hasMessageContaining("key 'sagemaker.network_isolation': expected true or false, got 'yes'");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("MLOPS_AUDIT_ANCHOR_URI", "hdfs://x/audit"), home, null, Map.of()))
+                .hasMessageContaining("key 'audit.anchor_uri': expected s3://<bucket>/<prefix>/ or a file:// URI");
+    }
+
+    @Test
     void envVarNames() {
+        assertThat(ConfigKey.SAGEMAKER_KMS_KEY_ID.envVar()).isEqualTo("MLOPS_SAGEMAKER_KMS_KEY_ID");
+        assertThat(ConfigKey.SAGEMAKER_NETWORK_ISOLATION.envVar()).isEqualTo("MLOPS_SAGEMAKER_NETWORK_ISOLATION");
+        assertThat(ConfigKey.AUDIT_ANCHOR_URI.envVar()).isEqualTo("MLOPS_AUDIT_ANCHOR_URI");
         assertThat(ConfigKey.LAKE_URI.envVar()).isEqualTo("MLOPS_LAKE_URI");
         assertThat(ConfigKey.METADATA_JDBC_URL.envVar()).isEqualTo("MLOPS_METADATA_JDBC_URL");
         assertThat(ConfigLoader.connectionKeyFromEnv("MLOPS_CONNECTIONS_OPS_PASSWORD")).isEqualTo("connections.ops.password");
