@@ -1,5 +1,5 @@
 // Evaluates AWS calls against identity policies with @cloud-copilot/iam-simulate (a maintained IAM policy
-// evaluator): reads {"calls": [{id, principal, accountId, action, resource, context, policy}]} as JSON on
+// evaluator): reads {"calls": [{id, principal, accountId, action, resource, context, policy, resourcePolicy?}]} as JSON on
 // stdin, prints {"results": [{id, result, errors}]} on stdout. Used by jobs/deploy's DeploymentConsistencyTest.
 "use strict";
 const { runSimulation } = require("@cloud-copilot/iam-simulate");
@@ -18,6 +18,7 @@ async function main() {
         contextVariables: call.context || {},
       },
       identityPolicies: [{ name: call.policyName || "job", policy: JSON.parse(call.policy) }],
+      resourcePolicy: call.resourcePolicy ? JSON.parse(call.resourcePolicy) : undefined,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
     }, {});

@@ -19,7 +19,7 @@ import java.util.Map;
 final class IamSimulator {
     /** One call a job makes: who (the job's role), what, on which resource, with which request context. */
     record Call(String job, String principal, String accountId, String action, String resource, Map<String, String> context, String policy,
-                boolean expectAllowed, String why) {
+                String resourcePolicy, boolean expectAllowed, String why) {
         String show() {
             return job + ": " + action + " " + resource + (context.isEmpty() ? "" : " " + context) + " (" + why + ")";
         }
@@ -50,6 +50,9 @@ final class IamSimulator {
             Call c = calls.get(i);
             ObjectNode n = array.addObject().put("id", String.valueOf(i)).put("principal", c.principal()).put("accountId", c.accountId())
                     .put("action", c.action()).put("resource", c.resource()).put("policy", c.policy());
+            if (c.resourcePolicy() != null) {
+                n.put("resourcePolicy", c.resourcePolicy());
+            }
             ObjectNode ctx = n.putObject("context");
             c.context().forEach(ctx::put);
         }

@@ -52,6 +52,11 @@ final class JobCalls {
             out.add(c.call("s3:DeleteObject", arn, Map.of(), true, "publish by rename in " + area));
             out.add(c.call("s3:ListBucket", "arn:aws:s3:::" + lake.getHost(), Map.of("s3:prefix", key(lake) + "/" + area + "/"), true, "list " + area));
         }
+        // SSE-KMS: S3 asks KMS for a data key on writes and decrypts on reads, in the job's name (kms:ViaService s3)
+        Map<String, String> viaS3 = Map.of("kms:ViaService", "s3." + c.region + ".amazonaws.com");
+        out.add(c.keyCall("kms:GenerateDataKey", viaS3, true, "SSE-KMS data key of a write"));
+        out.add(c.keyCall("kms:Decrypt", viaS3, true, "SSE-KMS read"));
+        out.add(c.keyCall("kms:Decrypt", Map.of(), false, "the key only through S3"));
         // S3A probes the lake root when it creates a path under it
         out.add(c.call("s3:GetObject", "arn:aws:s3:::" + lake.getHost() + "/" + key(lake), Map.of(), true, "S3A's probe of the lake root"));
         Set<String> others = new TreeSet<>();
@@ -114,9 +119,7 @@ final class JobCalls {
         }
         out.add(c.call("sagemaker:CreateTrainingJob", sm + "training-job/another-teams-model-" + day, Map.of(), false, "another model's job"));
         // the pod names the key by its alias (MLOPS_SAGEMAKER_KMS_KEY_ID); train resolves it for training volumes
-        assert podEnv.path("MLOPS_SAGEMAKER_KMS_KEY_ID").asText().contains(":alias/");
-        String key = "arn:aws:kms:" + c.region + ":" + c.account + ":key/" + TerraformRender.KMS_KEY_ID;
-        out.add(c.call("kms:DescribeKey", key, Map.of(), step.equals("train"), "resolve the key alias for training volumes"));
+        out.add(c.keyCall("kms:DescribeKey", Map.of(), step.equals("train"), "resolve the key alias for training volumes"));
         return out;
     }
 
@@ -160,16 +163,22 @@ final class JobCalls {
     }
 
     /** The job's role and policy, as the environment names them. */
-    private record Ctx(String job, String account, String region, String principal, String policy) {
+    private record Ctx(String job, String account, String region, String principal, String policy, String keyPolicy) {
         Ctx(String job, JsonNode rendered) {
             this(job, rendered.path("settings").path("account_id").asText(), rendered.path("settings").path("region").asText(),
                     "arn:aws:iam::" + rendered.path("settings").path("account_id").asText() + ":role/"
                             + rendered.path("settings").path("name_prefix").asText() + "-" + job,
-                    rendered.path("documents").path(job).asText());
+                    rendered.path("documents").path(job).asText(), rendered.path("key_policy").asText(null));
         }
 
         Call call(String action, String resource, Map<String, String> context, boolean allowed, String why) {
-            return new Call(job, principal, account, action, resource, context, policy, allowed, why);
+            return new Call(job, principal, account, action, resource, context, policy, null, allowed, why);
+        }
+
+        /** A call on the environment's KMS key: KMS also needs the key policy to allow it (modules/kms delegates to IAM). */
+        Call keyCall(String action, Map<String, String> context, boolean allowed, String why) {
+            String key = "arn:aws:kms:" + region + ":" + account + ":key/" + TerraformRender.KMS_KEY_ID;
+            return new Call(job, principal, account, action, key, context, policy, keyPolicy, allowed, why);
         }
     }
 }
