@@ -246,6 +246,59 @@ def image(env, job):
     return "%s%s%s:%s" % (registry + "/" if registry else "", i["repository_prefix"], job, i["tag"])
 
 
+#: the keys of a ``spark`` mapping in the environment file (docs/configuration.md, "Running Spark on a cluster"):
+#: each becomes ``--set spark.<key>=<value>`` of the job, ``conf`` entries ``--set spark.conf.<key>=<value>``
+SPARK_KEYS = ("master", "driver_host", "driver_port", "block_manager_port", "image", "namespace", "service_account", "conf")
+
+
+def spark_arguments(env, job, arguments, task_image, service_account):
+    """The ``--set spark.*`` arguments of a job task: where its Spark runs, per task and per model.
+
+    Merged, later wins: ``jobs.<job>.spark``, ``models.<model>.spark``, ``models.<model>.jobs.<job>.spark`` (conf
+    entries merge one by one). With a ``k8s://`` master the executors' image, service account and namespace default
+    to the task's own (the job's image has the job's classes; its service account is the pod's). None: nothing (the
+    job's Spark is in its pod, ``local[*]``).
+    """
+    path = env.get("_file", "environment")
+    args = list(arguments)
+    model = args[args.index("--model") + 1] if "--model" in args[:-1] else None
+    models = env.get("models") or {}
+    if not isinstance(models, dict):
+        raise PlanError(path, "models", "a mapping of model names to {spark, jobs: {<job>: {spark}}}")
+    per_model = models.get(model) or {}
+    layers = [("jobs.%s.spark" % job, ((env.get("jobs") or {}).get(job) or {}).get("spark")),
+              ("models.%s.spark" % model, per_model.get("spark")),
+              ("models.%s.jobs.%s.spark" % (model, job), ((per_model.get("jobs") or {}).get(job) or {}).get("spark"))]
+    spark, conf = {}, {}
+    for key, layer in layers:
+        if layer is None:
+            continue
+        if not isinstance(layer, dict):
+            raise PlanError(path, key, "a mapping with some of %s" % ", ".join(SPARK_KEYS))
+        for k, v in layer.items():
+            if k not in SPARK_KEYS:
+                raise PlanError(path, "%s.%s" % (key, k), "one of %s" % ", ".join(SPARK_KEYS))
+            if k == "conf":
+                if not isinstance(v, dict):
+                    raise PlanError(path, key + ".conf", "a mapping of Spark settings to values")
+                conf.update(v)
+            else:
+                spark[k] = v
+    if not spark and not conf:
+        return []
+    if str(spark.get("master", "")).startswith("k8s://"):
+        spark.setdefault("image", task_image)
+        spark.setdefault("service_account", service_account)
+        spark.setdefault("namespace", env["namespace"])
+    out = []
+    for k in SPARK_KEYS[:-1]:
+        if spark.get(k) is not None:
+            out += ["--set", "spark.%s=%s" % (k, spark[k])]
+    for k in sorted(conf):
+        out += ["--set", "spark.conf.%s=%s" % (k, str(conf[k]).lower() if isinstance(conf[k], bool) else conf[k])]
+    return out
+
+
 def job_task(env, task_id, job, arguments, upstream=(), trigger_rule="all_success", pool=None, doc=""):
     conf = dict(DEFAULT_JOB)
     conf.update((env.get("jobs") or {}).get(job) or {})
@@ -257,7 +310,7 @@ def job_task(env, task_id, job, arguments, upstream=(), trigger_rule="all_succes
         "doc": doc,
         "image": image(env, job),
         "image_pull_policy": env["image"].get("pull_policy", "IfNotPresent"),
-        "arguments": list(arguments),
+        "arguments": list(arguments) + spark_arguments(env, job, arguments, image(env, job), env["service_account_prefix"] + job),
         "upstream": list(upstream),
         "trigger_rule": trigger_rule,
         "skip_on_exit_code": list(SKIP_ON_EXIT_CODES),

@@ -283,6 +283,52 @@ class PlansTest(unittest.TestCase):
         with self.assertRaisesRegex(plan.PlanError, "m.yaml: model: a lower-case name"):
             plan.all_plans(d, None)
 
+    def test_spark_settings_per_task_and_per_model_become_set_arguments(self):
+        d = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, d)
+        with open(plan.env_file("dev"), encoding="utf-8") as f:
+            dev = f.read()
+        path = os.path.join(d, "cluster.yaml")
+        with open(path, "w") as f:
+            f.write(dev.replace(
+                "  features:  {cpu: \"2\", memory: 8Gi, node_pool: default, retries: 3, timeout: 2h}",
+                "  features:  {cpu: \"2\", memory: 8Gi, node_pool: default, retries: 3, timeout: 2h,\n"
+                "              spark: {master: \"k8s://https://kubernetes.default.svc\", driver_port: 7078,\n"
+                "                      conf: {spark.executor.instances: 2, spark.executor.memory: 4g}}}")
+                    + "models:\n  zone_demand:\n    jobs:\n      features: {spark: {conf: {spark.executor.instances: 8}}}\n"
+                    + "  trip_risk:\n    spark: {master: \"spark://spark-master.data:7077\"}\n")
+        plans = {p["dag_id"]: p for p in plan.all_plans(SPECS, plan.load_env(path))}
+
+        def sets(dag, task):
+            args = by_id(plans[dag])[task]["arguments"]
+            return [args[i + 1] for i, a in enumerate(args) if a == "--set"]
+
+        # per task: features on Kubernetes, its executors on the task's own image, service account and namespace;
+        # per model: zone_demand's features has more executors; the job's own arguments stay first
+        self.assertEqual(sets("zone_demand_daily", "features"), [
+            "spark.master=k8s://https://kubernetes.default.svc", "spark.driver_port=7078",
+            "spark.image=111111111111.dkr.ecr.eu-west-1.amazonaws.com/mlops-features:0.1.0-SNAPSHOT",
+            "spark.namespace=mlops", "spark.service_account=mlops-features",
+            "spark.conf.spark.executor.instances=8", "spark.conf.spark.executor.memory=4g"])
+        self.assertEqual(by_id(plans["zone_demand_daily"])["features"]["arguments"][:4], ["--model", "zone_demand", "--date", "{{ ds }}"])
+        self.assertIn("spark.conf.spark.executor.instances=8", sets("zone_demand_backfill", "features"))
+        # the model's master wins over the task's: trip_risk's features on its standalone cluster (no Kubernetes defaults)
+        self.assertEqual(sets("trip_risk_daily", "features"), [
+            "spark.master=spark://spark-master.data:7077", "spark.driver_port=7078",
+            "spark.conf.spark.executor.instances=2", "spark.conf.spark.executor.memory=4g"])
+        # per model, every task: trip_risk's other jobs on a standalone cluster (no Kubernetes defaults)
+        self.assertEqual(sets("trip_risk_daily", "transform"), ["spark.master=spark://spark-master.data:7077"])
+        self.assertEqual(sets("trip_risk_retrain", "train"), ["spark.master=spark://spark-master.data:7077"])
+        # nothing configured: the job's Spark stays in its pod
+        self.assertEqual(sets("zone_demand_daily", "transform"), [])
+        self.assertEqual(sets("zone_demand_daily", "ingest"), [])
+        self.assertFalse(any("--set" in t.get("arguments", []) for p in self.dev.values() for t in p["tasks"]))
+
+        with open(path, "a") as f:
+            f.write("    jobs: {train: {spark: {executors: 3}}}\n")
+        with self.assertRaisesRegex(plan.PlanError, "cluster.yaml: models.trip_risk.jobs.train.spark.executors: one of master, "):
+            plan.all_plans(SPECS, plan.load_env(path))
+
     def test_cli_prints_one_plan_and_fails_with_2_on_unknown_dag(self):
         out = subprocess.run([sys.executable, "-m", "mlops_plan", "--dag-id", "trip_risk_daily"], cwd=DAGS, capture_output=True, text=True)
         self.assertEqual(out.returncode, 0, out.stderr)

@@ -63,7 +63,8 @@ final class TinyLifecycle {
         return instance;
     }
 
-    private static Path writeSpec(Path home) throws IOException {
+    /** The spec tt (TinyDemand's, with checks, shadow, quality and promotion) under {@code home}/specs; returns that folder. */
+    static Path writeSpec(Path home) throws IOException {
         Path specs = Files.createDirectories(home.resolve("specs"));
         String columns = "      - {name: v, type: double}\n";
         assertThat(TinyDemand.SPEC).contains(columns);
@@ -82,19 +83,29 @@ final class TinyLifecycle {
         return specs;
     }
 
+    /**
+     * The job runs of the lifecycle, in order: "job date" -> the command line of ./mlops (ClusterModeIT runs the
+     * same ones on a standalone cluster).
+     */
+    static Map<String, List<String>> jobRuns() {
+        Map<String, List<String>> runs = new LinkedHashMap<>();
+        jobRun(runs, "ingest", EXTRA);
+        jobRun(runs, "validate", EXTRA);
+        jobRun(runs, "features", LAST, "--from", TinyDemand.D0.toString(), "--to", LAST.toString(), "--no-online", "--chunk-days", "10");
+        jobRun(runs, "train", BEFORE, "--param", "num_round=10");   // the first version: production
+        jobRun(runs, "train", LAST, "--param", "num_round=10");     // the candidate
+        jobRun(runs, "transform", BEFORE);                           // production and candidate; its labels are due by LAST
+        jobRun(runs, "shadow", BEFORE);
+        jobRun(runs, "quality", LAST);                               // quality of BEFORE's predictions, drift of LAST's scoring set
+        jobRun(runs, "promote", LAST);
+        return runs;
+    }
+
     private void runAll() throws IOException {
         LocalDate started = LocalDate.now(ZoneOffset.UTC);
         TinyDemand.writeEvents(tp);
-        writeLanding(EXTRA);
-        run("ingest", EXTRA);
-        run("validate", EXTRA);
-        run("features", LAST, "--from", TinyDemand.D0.toString(), "--to", LAST.toString(), "--no-online", "--chunk-days", "10");
-        run("train", BEFORE, "--param", "num_round=10");   // the first version: production
-        run("train", LAST, "--param", "num_round=10");     // the candidate
-        run("transform", BEFORE);                           // production and candidate; its labels are due by LAST
-        run("shadow", BEFORE);
-        run("quality", LAST);                               // quality of BEFORE's predictions, drift of LAST's scoring set
-        run("promote", LAST);
+        writeLanding(Paths.get(tp.platform().config().landingUri()), EXTRA);
+        jobRuns().forEach((name, args) -> ran.put(name, execute(args.toArray(String[]::new))));
         // the ledger's check writes metrics too (job audit, model _ledger, today); its export is the audit table
         ran.put("audit verify", execute("audit", "verify"));
         // the ledger's entries carry the real clock: export the day(s) of the run (two when it crossed midnight, UTC)
@@ -104,13 +115,13 @@ final class TinyLifecycle {
         System.out.println("TinyLifecycle: the runs\n" + describeRuns());
     }
 
-    private void run(String job, LocalDate date, String... more) {
+    private static void jobRun(Map<String, List<String>> runs, String job, LocalDate date, String... more) {
         List<String> args = new ArrayList<>(List.of(job, "--model", "tt"));
         if (more.length == 0 || !more[0].equals("--from")) {
             args.addAll(List.of("--date", date.toString()));
         }
         args.addAll(List.of(more));
-        ran.put(job + " " + date, execute(args.toArray(String[]::new)));
+        runs.put(job + " " + date, List.copyOf(args));
     }
 
     /** Runs one command line of ./mlops in process, on the shared platform. */
@@ -124,8 +135,8 @@ final class TinyLifecycle {
     }
 
     /** A day of events as the upstream system would deliver it: a CSV file in the landing zone. */
-    private void writeLanding(LocalDate date) throws IOException {
-        Path dir = Files.createDirectories(Paths.get(tp.platform().config().landingUri()).resolve("ev").resolve(date.toString()));
+    static void writeLanding(Path landing, LocalDate date) throws IOException {
+        Path dir = Files.createDirectories(landing.resolve("ev").resolve(date.toString()));
         StringBuilder csv = new StringBuilder("k,ts,v\n");
         Random rnd = new Random(3);
         for (int k = 1; k <= 6; k++) {

@@ -83,7 +83,7 @@ public final class ConfigLoader {
             checkKnown(k, "command line (--set)");
             put(values, origins, k, v, "command line");
         });
-        return build(home, values, origins);
+        return build(env, home, values, origins);
     }
 
     private static void put(Map<String, String> values, Map<String, String> origins, String key, String value, String origin) {
@@ -160,7 +160,7 @@ public final class ConfigLoader {
                 + ", connections.<name>.{jdbc_url,user,password}, spark.conf.<key>");
     }
 
-    private static PlatformConfig build(Path home, Map<String, String> values, Map<String, String> origins) {
+    private static PlatformConfig build(Map<String, String> processEnv, Path home, Map<String, String> values, Map<String, String> origins) {
         Environment env = values.containsKey("env")
                 ? Environment.parse(values.get("env"), origins.get("env")) : Environment.LOCAL;
         Path specsDir = Paths.get(values.getOrDefault("specs.dir", "dags/models")).toAbsolutePath().normalize();
@@ -191,7 +191,11 @@ public final class ConfigLoader {
                 });
 
         int port = integer(values, origins, "postgres.port", 0);
-        Map<String, String> sparkConf = new TreeMap<>();
+        String master = values.getOrDefault("spark.master", "local[*]");
+        Map<String, String> sparkConf = new TreeMap<>(clusterConf(values, origins, master, processEnv.get("HOSTNAME"),
+                Files.isReadable(POD_NAMESPACE_FILE) ? readFirstLine(POD_NAMESPACE_FILE) : null));
+        // mlops config shows where these came from (a spark.conf.* of the user's keeps its own origin, and wins)
+        sparkConf.keySet().forEach(k -> origins.putIfAbsent(ConfigKey.SPARK_CONF_PREFIX + k, "from the spark.* keys"));
         values.forEach((k, v) -> {
             if (k.startsWith(ConfigKey.SPARK_CONF_PREFIX)) {
                 sparkConf.put(k.substring(ConfigKey.SPARK_CONF_PREFIX.length()), v);
@@ -203,7 +207,7 @@ public final class ConfigLoader {
             origins.put("result.path", "default (/airflow/xcom exists)");
         }
         return new PlatformConfig(env, home, specsDir, lake, landing, metadata, connections, port,
-                values.getOrDefault("spark.master", "local[*]"), sparkConf,
+                master, sparkConf,
                 Optional.ofNullable(values.get("aws.region")),
                 optionalUri(values, origins, "dynamodb.endpoint"),
                 tablePrefix(values, origins),
@@ -261,6 +265,64 @@ public final class ConfigLoader {
                     "expected s3://<bucket>/<prefix>/ or a file:// URI, got '" + v + "'");
         }
         return Optional.of(uri);
+    }
+
+    /** The pod's service account mount: its namespace file says the driver runs in a Kubernetes pod, and where. */
+    static final Path POD_NAMESPACE_FILE = Paths.get("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+
+    /**
+     * The Spark settings of a cluster from the {@code spark.*} keys, before the user's {@code spark.conf.*} (which win):
+     * the driver's address and fixed ports (what executors connect to), and for a {@code k8s://} master (client mode:
+     * the driver is this process, in a pod or not) the executors' image, namespace and service account, and the
+     * driver's pod as the executors' owner when this process runs in a pod (and they in its namespace).
+     *
+     * @param podName this process's pod name (HOSTNAME in a pod), or null
+     * @param podNamespace the namespace of this process's pod (its service account mount), or null outside a pod
+     */
+    static Map<String, String> clusterConf(Map<String, String> values, Map<String, String> origins, String master,
+                                           String podName, String podNamespace) {
+        Map<String, String> conf = new LinkedHashMap<>();
+        String host = values.get("spark.driver_host");
+        if (host != null && !host.isBlank()) {
+            conf.put("spark.driver.host", host.trim());
+            conf.put("spark.driver.bindAddress", host.trim());
+        }
+        if (values.containsKey("spark.driver_port")) {
+            conf.put("spark.driver.port", String.valueOf(integer(values, origins, "spark.driver_port", 0)));
+        }
+        if (values.containsKey("spark.block_manager_port")) {
+            conf.put("spark.driver.blockManager.port", String.valueOf(integer(values, origins, "spark.block_manager_port", 0)));
+        }
+        if (master.startsWith("k8s://")) {
+            String image = values.get("spark.image");
+            if (image == null || image.isBlank()) {
+                throw new ConfigException(origins.getOrDefault("spark.master", "config"), "spark.image",
+                        "required with a k8s:// master: the executors' image, the job's own (set MLOPS_SPARK_IMAGE or spark.image)");
+            }
+            conf.put("spark.kubernetes.container.image", image.trim());
+            String namespace = values.getOrDefault("spark.namespace", podNamespace);
+            if (namespace != null && !namespace.isBlank()) {
+                conf.put("spark.kubernetes.namespace", namespace.trim());
+            }
+            String account = values.get("spark.service_account");
+            if (account != null && !account.isBlank()) {
+                conf.put("spark.kubernetes.authenticate.driver.serviceAccountName", account.trim());
+                conf.put("spark.kubernetes.authenticate.executor.serviceAccountName", account.trim());
+            }
+            if (podNamespace != null && podNamespace.equals(namespace) && podName != null && !podName.isBlank()) {
+                // the executor pods belong to the driver's (Spark looks it up in their namespace): deleted with it
+                conf.put("spark.kubernetes.driver.pod.name", podName);
+            }
+        }
+        return conf;
+    }
+
+    private static String readFirstLine(Path file) {
+        try {
+            return Files.readAllLines(file).stream().findFirst().map(String::trim).orElse(null);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static String tablePrefix(Map<String, String> values, Map<String, String> origins) {

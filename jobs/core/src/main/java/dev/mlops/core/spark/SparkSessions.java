@@ -8,7 +8,11 @@ import org.apache.spark.sql.SparkSession;
  * Builds the one SparkSession of a process from the platform config. Defaults suit a laptop
  * ({@code local[*]}, loopback driver, no UI, few shuffle partitions, UTC); every Spark conf can
  * be overridden with {@code spark.conf.<key>} in the config file, and the master with
- * {@code spark.master}.
+ * {@code spark.master}. On a cluster ({@code spark://}, {@code k8s://}) this process is the driver (client mode);
+ * the settings it needs there ({@code spark.driver_host}, fixed ports, the Kubernetes executors' image, namespace
+ * and service account) come from the {@code spark.*} config keys, turned into Spark settings by the
+ * {@link dev.mlops.core.config.ConfigLoader} ahead of {@code spark.conf.*} (docs/configuration.md, "Running Spark on
+ * a cluster").
  */
 public final class SparkSessions {
     private SparkSessions() {

@@ -149,4 +149,57 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.connectionKeyFromEnv("MLOPS_CONNECTIONS_OPS_PASSWORD")).isEqualTo("connections.ops.password");
         assertThat(ConfigLoader.connectionKeyFromEnv("MLOPS_LAKE_URI")).isNull();
     }
+
+    @Test
+    void clusterKeysBecomeSparkSettingsThatSparkConfStillOverrides(@TempDir Path home) throws Exception {
+        Files.writeString(home.resolve("config.yaml"), """
+                spark:
+                  master: spark://10.0.0.5:7077
+                  driver_port: 7078
+                  conf:
+                    spark.driver.blockManager.port: 7090
+                """);
+        Map<String, String> env = Map.of("MLOPS_SPARK_DRIVER_HOST", "10.1.2.3", "MLOPS_SPARK_BLOCK_MANAGER_PORT", "7079");
+        PlatformConfig c = ConfigLoader.load(env, home, null, Map.of());
+        assertThat(c.sparkMaster()).isEqualTo("spark://10.0.0.5:7077");
+        assertThat(c.sparkConf()).containsEntry("spark.driver.host", "10.1.2.3").containsEntry("spark.driver.bindAddress", "10.1.2.3")
+                .containsEntry("spark.driver.port", "7078")
+                .containsEntry("spark.driver.blockManager.port", "7090")   // spark.conf.* wins
+                .doesNotContainKeys("spark.kubernetes.container.image", "spark.kubernetes.namespace");
+        assertThat(c.origins().get("spark.driver_host")).isEqualTo("env MLOPS_SPARK_DRIVER_HOST");
+        assertThat(c.origins().get("spark.conf.spark.driver.host")).isEqualTo("from the spark.* keys");
+        assertThat(c.origins().get("spark.conf.spark.driver.blockManager.port")).startsWith("file ");
+        // the Kubernetes keys only count with a k8s:// master
+        assertThat(ConfigLoader.load(Map.of(), home, null, Map.of("spark.image", "repo/mlops-train:1")).sparkConf())
+                .doesNotContainKey("spark.kubernetes.container.image");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of(), home, null, Map.of("spark.driver_port", "70000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("spark.driver_port");
+    }
+
+    @Test
+    void kubernetesClientModeTakesTheImageNamespaceAndServiceAccount() {
+        Map<String, String> values = Map.of("spark.master", "k8s://https://kubernetes.default.svc", "spark.image", "repo/mlops-features:1.2",
+                "spark.service_account", "mlops-features", "spark.driver_host", "10.42.0.7");
+        // in a pod: the namespace of its service account mount and its name (HOSTNAME) as the executors' owner
+        assertThat(ConfigLoader.clusterConf(values, Map.of(), values.get("spark.master"), "features-abc12", "mlops"))
+                .containsEntry("spark.kubernetes.container.image", "repo/mlops-features:1.2")
+                .containsEntry("spark.kubernetes.namespace", "mlops")
+                .containsEntry("spark.kubernetes.authenticate.driver.serviceAccountName", "mlops-features")
+                .containsEntry("spark.kubernetes.authenticate.executor.serviceAccountName", "mlops-features")
+                .containsEntry("spark.kubernetes.driver.pod.name", "features-abc12")
+                .containsEntry("spark.driver.host", "10.42.0.7");
+        // outside a pod: no owner pod, the namespace only when set
+        Map<String, String> outside = new java.util.HashMap<>(values);
+        outside.put("spark.namespace", "spark-jobs");
+        assertThat(ConfigLoader.clusterConf(outside, Map.of(), values.get("spark.master"), "laptop", null))
+                .containsEntry("spark.kubernetes.namespace", "spark-jobs").doesNotContainKey("spark.kubernetes.driver.pod.name");
+        // in a pod, executors in another namespace: no owner (Spark would look for the driver's pod there)
+        assertThat(ConfigLoader.clusterConf(outside, Map.of(), values.get("spark.master"), "features-abc12", "mlops"))
+                .containsEntry("spark.kubernetes.namespace", "spark-jobs").doesNotContainKey("spark.kubernetes.driver.pod.name");
+        // no image: refused, naming the key
+        Map<String, String> noImage = new java.util.HashMap<>(values);
+        noImage.remove("spark.image");
+        assertThatThrownBy(() -> ConfigLoader.clusterConf(noImage, Map.of(), values.get("spark.master"), null, null))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("spark.image");
+    }
 }
