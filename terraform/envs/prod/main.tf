@@ -115,6 +115,19 @@ module "job_roles" {
   audit_key_prefix             = module.lake.lake_key_prefix
 }
 
+# the jobs' service accounts with their roles (IRSA) and the RBAC of Spark-on-Kubernetes drivers, in the
+# namespace the DAGs' pods run in; off (manage_service_accounts = false) where the cluster team owns them
+module "service_accounts" {
+  source = "../../modules/k8s_service_accounts"
+  count  = var.manage_service_accounts ? 1 : 0
+
+  namespace = module.settings.namespace
+  service_accounts = {
+    for j, sa in module.job_roles.service_accounts : j => { name = sa.name, role_arn = sa.annotations["eks.amazonaws.com/role-arn"] }
+  }
+  spark_driver_jobs = module.settings.spark_kubernetes_jobs
+}
+
 module "monitoring" {
   source = "../../modules/monitoring"
 

@@ -35,3 +35,15 @@ variable "alert_sns_topic_arn" {
   description = "SNS topic the Prometheus alerts of the jobs go to (modules/monitoring; its policy must let aps.amazonaws.com publish); null: alerts are evaluated, not sent."
   default     = null
 }
+
+variable "manage_service_accounts" {
+  type        = bool
+  description = "Create the jobs' Kubernetes service accounts (IRSA annotations) and the Spark driver RBAC in the cluster (needs the cluster's API: eks_cluster_name)."
+  default     = true
+}
+
+variable "eks_cluster_name" {
+  type        = string
+  description = "Name of the EKS cluster the DAGs' pods run in (the kubernetes provider's endpoint and token); null with manage_service_accounts = false."
+  default     = null
+}

@@ -117,3 +117,13 @@ output "repository_prefix" {
   description = "ECR repositories are <prefix><job> (image.repository_prefix)."
   value       = try(local.file.image.repository_prefix, "mlops-")
 }
+
+output "spark_kubernetes_jobs" {
+  description = "Jobs whose Spark runs on Kubernetes in client mode (a k8s:// spark.master under jobs.<job>.spark, models.<model>.spark or models.<model>.jobs.<job>.spark): their service accounts may manage executor pods."
+  value = sort(distinct(concat(
+    [for j, c in local.file.jobs : j if startswith(try(c.spark.master, ""), "k8s://")],
+    flatten([for m, mc in try(local.file.models, {}) : startswith(try(mc.spark.master, ""), "k8s://") ? keys(local.file.jobs) : [
+      for j, jc in try(mc.jobs, {}) : j if startswith(try(jc.spark.master, ""), "k8s://")
+    ]])
+  )))
+}

@@ -1,6 +1,8 @@
 # `terraform test` (Terraform 1.7+; make terraform-check): plans the whole environment against a mocked
 # AWS provider (no credentials, no network, no state backend) and checks what it would create.
 
+mock_provider "kubernetes" {}
+
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = { account_id = "111122223333" }
@@ -11,6 +13,9 @@ mock_provider "aws" {
   mock_data "aws_region" {
     defaults = { name = "eu-west-1" }
   }
+  mock_data "aws_eks_cluster" {
+    defaults = { endpoint = "https://test.eks", certificate_authority = [{ data = "dGVzdA==" }] }
+  }
   # the policies themselves are checked by the job_roles module's test and by jobs/deploy
   mock_data "aws_iam_policy_document" {
     defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
@@ -18,6 +23,7 @@ mock_provider "aws" {
 }
 
 variables {
+  eks_cluster_name      = "test"
   eks_oidc_provider_arn = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/TEST"
   eks_oidc_issuer_url   = "https://oidc.eks.eu-west-1.amazonaws.com/id/TEST"
   run_athena_ddl        = false

@@ -239,6 +239,8 @@ class DeploymentConsistencyTest {
                 "online_store", Map.of("table_prefix", "${module.settings.table_prefix}"),
                 "sagemaker", Map.of("execution_role_name", "${module.settings.sagemaker_execution_role_name}"),
                 "ecr", Map.of("repository_prefix", "${module.settings.repository_prefix}"),
+                "service_accounts", Map.of("namespace", "${module.settings.namespace}",
+                        "spark_driver_jobs", "${module.settings.spark_kubernetes_jobs}"),
                 "job_roles", Map.ofEntries(Map.entry("lake_bucket_arn", "${module.lake.lake_bucket_arn}"),
                         Map.entry("lake_key_prefix", "${module.lake.lake_key_prefix}"), Map.entry("kms_key_arn", "${module.kms.key_arn}"),
                         Map.entry("sagemaker_execution_role_arn", "${module.sagemaker.execution_role_arn}"),

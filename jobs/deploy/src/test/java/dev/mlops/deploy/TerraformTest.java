@@ -45,7 +45,7 @@ class TerraformTest {
         assertThat(tf.files()).hasSizeGreaterThan(40);
         assertThat(tf.files()).allSatisfy(f -> assertThat(f.json().isObject()).as(f.path().toString()).isTrue());
         assertThat(TerraformChecks.subdirectories(TERRAFORM.resolve("modules")).stream().map(p -> p.getFileName().toString()))
-                .containsExactlyInAnyOrder("kms", "lake", "online_store", "sagemaker", "athena", "ecr", "job_roles", "job_policies", "settings",
+                .containsExactlyInAnyOrder("kms", "lake", "online_store", "sagemaker", "athena", "ecr", "job_roles", "job_policies", "settings", "k8s_service_accounts",
                         "monitoring");
     }
 
