@@ -310,7 +310,7 @@ class PlansTest(unittest.TestCase):
             "spark.image=111111111111.dkr.ecr.eu-west-1.amazonaws.com/mlops-features:0.1.0-SNAPSHOT",
             "spark.namespace=mlops", "spark.service_account=mlops-features",
             "spark.conf.spark.executor.instances=8", "spark.conf.spark.executor.memory=4g"])
-        self.assertEqual(by_id(plans["zone_demand_daily"])["features"]["arguments"][:4], ["--model", "zone_demand", "--date", "{{ ds }}"])
+        self.assertEqual(by_id(plans["zone_demand_daily"])["features"]["arguments"][:4], ["--model", "zone_demand", "--date", "{{ data_date }}"])
         self.assertIn("spark.conf.spark.executor.instances=8", sets("zone_demand_backfill", "features"))
         # the model's master wins over the task's: trip_risk's features on its standalone cluster (no Kubernetes defaults)
         self.assertEqual(sets("trip_risk_daily", "features"), [

@@ -9,12 +9,14 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import dev.mlops.core.JobException;
 import dev.mlops.core.lake.Lake;
 import dev.mlops.core.spec.Aggregation;
 import dev.mlops.core.spec.FeatureGroupSpec;
 import dev.mlops.core.spec.FeatureSpec;
+import dev.mlops.core.spec.MissingDays;
 import dev.mlops.core.spec.ModelSpec;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -37,6 +39,10 @@ import org.apache.spark.sql.expressions.WindowSpec;
  * range windows over event time in microseconds, per entity: {@code (t - lag - window, t - lag]}.
  * With a granularity the rows are first reduced to per-bucket partial aggregates (count, sum,
  * min, max), so a 30-day window over hourly buckets reads 720 partial rows, not every source row.
+ *
+ * <p>A window that overlaps a missing day of the source ({@link #missingDays}: no validated
+ * partition, yet ingested or inside the source's history) is null under the feature's
+ * {@code missing_days: null} (the default), or computed with the day as zero rows under {@code zero}.
  */
 public final class FeatureEngine {
     public static final String FEATURE_TS = "feature_ts";
@@ -54,8 +60,12 @@ public final class FeatureEngine {
         this.lake = lake;
     }
 
-    /** The result of a computation: the rows, and which requested dates had source data. */
-    public record Computed(Dataset<Row> rows, List<LocalDate> datesWithInput, List<String> inputs) {
+    /**
+     * The result of a computation: the rows, which requested dates had source data, the partitions
+     * read, and the days of the history read (requested dates included) with no validated data
+     * ({@link #missingDays}).
+     */
+    public record Computed(Dataset<Row> rows, List<LocalDate> datesWithInput, List<String> inputs, List<LocalDate> missingDays) {
     }
 
     /** The validated partitions a group reads for the dates: each date's history back to its longest window. */
@@ -81,10 +91,12 @@ public final class FeatureEngine {
         String source = group.source();
         List<LocalDate> present = new ArrayList<>();
         List<String> inputs = new ArrayList<>();
+        List<LocalDate> absent = new ArrayList<>();
         Dataset<Row> src = null;
         for (LocalDate d : inputDates(group, dates)) {
             Path p = lake.partition("validated", source, d);
             if (!lake.exists(p)) {
+                absent.add(d);
                 continue;
             }
             inputs.add(p.toString());
@@ -94,15 +106,69 @@ public final class FeatureEngine {
             Dataset<Row> part = spark.read().parquet(p.toString()).withColumn(SRC_DT, lit(d.toString()));
             src = src == null ? part : src.unionByName(part);
         }
+        List<LocalDate> missing = missingDays(source, absent);
         if (present.isEmpty()) {
-            return new Computed(null, List.of(), inputs);
+            return new Computed(null, List.of(), inputs, missing);
         }
         String time = spec.eventTime(group);
         Dataset<Row> base = src.filter(col(group.entity()).isNotNull().and(col(time).isNotNull()))
                 .withColumn(TS, col(time));
         Dataset<Row> rows = group.granularity() == null ? perEvent(group, base) : perBucket(group, base, present);
+        for (FeatureSpec f : group.features()) {
+            if (f.windowed() && !missing.isEmpty() && group.missingDays(f) == MissingDays.NULL) {
+                // the window read a day that has no validated data: its value is unknown, not a day without rows
+                rows = rows.withColumn(f.name(), when(overlapsMissing(group, f, missing), lit(null).cast(f.outputType().sqlType()))
+                        .otherwise(col(f.name())));
+            }
+        }
         List<String> keep = present.stream().map(LocalDate::toString).toList();
-        return new Computed(rows.filter(col(DT).isin(keep.toArray())), present, inputs);
+        return new Computed(rows.filter(col(DT).isin(keep.toArray())), present, inputs, missing);
+    }
+
+    /**
+     * Of the days read without a validated partition, those that are missing data: the source has
+     * a raw partition of the day (ingested, then stopped by validate or not validated yet), or the
+     * day lies after the source's first validated partition (a gap in its history). Days before the
+     * source's history begins are not missing: there was nothing yet, and windows there are partial
+     * as they always were.
+     */
+    List<LocalDate> missingDays(String source, List<LocalDate> absent) {
+        if (absent.isEmpty()) {
+            return List.of();
+        }
+        LocalDate first = lake.partitions("validated", source).stream().min(LocalDate::compareTo).orElse(null);
+        List<LocalDate> out = new ArrayList<>();
+        for (LocalDate d : absent) {
+            if ((first != null && d.isAfter(first)) || lake.exists(lake.partition("raw", source, d))) {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Whether the window of feature {@code f} of a row stamped {@code feature_ts} overlaps one of the
+     * {@code missing} days: a pure function of the row's time, so the job counts the affected values
+     * from the rows it wrote. Per-event window: event times in {@code (t - lag - window, t - lag]};
+     * bucketed: {@code [t - lag - window, t - lag)} with t the bucket's end.
+     */
+    public static Column overlapsMissing(FeatureGroupSpec group, FeatureSpec f, List<LocalDate> missing) {
+        if (!f.windowed() || missing.isEmpty()) {
+            return lit(false);
+        }
+        Column t = expr("unix_micros(" + FEATURE_TS + ")");
+        long w = f.window().value().toSeconds() * MICROS_PER_SECOND;
+        long lag = f.lag() == null ? 0 : f.lag().value().toSeconds() * MICROS_PER_SECOND;
+        Column any = null;
+        for (LocalDate d : missing) {
+            long d0 = d.toEpochDay() * 86_400L * MICROS_PER_SECOND;
+            long d1 = d0 + 86_400L * MICROS_PER_SECOND;
+            Column c = group.granularity() == null
+                    ? t.minus(lag + w).lt(d1 - 1).and(t.minus(lag).geq(d0))
+                    : t.minus(lag + w).lt(d1).and(t.minus(lag).gt(d0));
+            any = any == null ? c : any.or(c);
+        }
+        return any;
     }
 
     private static Dataset<Row> perEvent(FeatureGroupSpec group, Dataset<Row> base) {

@@ -100,8 +100,12 @@ public final class FeaturesJob implements BatchJob {
         return dates.size() == 1 ? g : ("all".equals(g) ? "" : g + ",") + "since-" + dates.get(0);
     }
 
-    /** What a compute step staged for a group. */
-    record Staged(String group, String stagedDir, List<String> dates, Map<String, Long> rows, List<String> inputs, String specHash) {
+    /**
+     * What a compute step staged for a group; {@code missing}: per staged date whose windows overlap
+     * days without validated data, those days and the values nulled or zero-filled (null when none).
+     */
+    record Staged(String group, String stagedDir, List<String> dates, Map<String, Long> rows, List<String> inputs, String specHash,
+                  Map<String, Manifest.MissingData> missing) {
     }
 
     @Override
@@ -142,6 +146,7 @@ public final class FeaturesJob implements BatchJob {
         lake().delete(dir);
         FeatureEngine.Computed computed;
         Map<String, Long> rows = new LinkedHashMap<>();
+        Map<String, Manifest.MissingData> missing = Map.of();
         try {
             computed = new FeatureEngine(platform.spark(), lake()).compute(spec.spec(), group, dates);
             if (computed.rows() != null) {
@@ -159,6 +164,7 @@ public final class FeaturesJob implements BatchJob {
                 for (Row r : platform.spark().read().parquet(dir.toString()).groupBy(FeatureEngine.DT).count().collectAsList()) {
                     rows.put(r.get(0).toString(), r.getLong(1));
                 }
+                missing = missingData(spec.spec().featureGroup(group), dir, computed.datesWithInput(), computed.missingDays());
             }
         } catch (Exception e) {
             // Scala throws AnalysisException (checked in Java's eyes) without declaring it; only what the spec's
@@ -175,10 +181,59 @@ public final class FeaturesJob implements BatchJob {
         for (String d : with) {
             rows.putIfAbsent(d, 0L);
         }
-        Staged staged = new Staged(group, dir.toString(), with, rows, computed.inputs(), spec.hash());
+        Staged staged = new Staged(group, dir.toString(), with, rows, computed.inputs(), spec.hash(), missing.isEmpty() ? null : missing);
         execution.getExecutionContext().putString(CONTEXT_PREFIX + group, Json.write(staged));
         platform.batch().jobRepository().updateExecutionContext(execution);
         return RepeatStatus.FINISHED;
+    }
+
+    /**
+     * Per date of the staged rows whose history holds missing days: those days, and per windowed
+     * feature how many of the date's values have a window overlapping them (nulled, or zero-filled
+     * under {@code missing_days: zero}), counted from the staged rows (one pass, only when days are missing).
+     */
+    private Map<String, Manifest.MissingData> missingData(FeatureGroupSpec g, Path dir, List<LocalDate> dates, List<LocalDate> missing) {
+        Map<String, Manifest.MissingData> out = new LinkedHashMap<>();
+        if (missing.isEmpty()) {
+            return out;
+        }
+        long history = FeatureEngine.ceilDays(g.lookback()) + 1;
+        List<dev.mlops.core.spec.FeatureSpec> windowed = g.features().stream().filter(dev.mlops.core.spec.FeatureSpec::windowed).toList();
+        if (windowed.isEmpty()) {
+            return out;
+        }
+        List<org.apache.spark.sql.Column> aggs = new ArrayList<>();
+        for (var f : windowed) {
+            aggs.add(org.apache.spark.sql.functions.sum(org.apache.spark.sql.functions.when(FeatureEngine.overlapsMissing(g, f, missing), 1L)
+                    .otherwise(0L)).alias(f.name()));
+        }
+        Map<String, Row> counts = new LinkedHashMap<>();
+        for (Row r : platform.spark().read().parquet(dir.toString()).groupBy(FeatureEngine.DT)
+                .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(org.apache.spark.sql.Column[]::new)).collectAsList()) {
+            counts.put(r.get(0).toString(), r);
+        }
+        for (LocalDate d : dates) {
+            List<LocalDate> days = missing.stream().filter(m -> m.isBefore(d) && !m.isBefore(d.minusDays(history))).toList();
+            if (days.isEmpty()) {
+                continue;
+            }
+            Map<String, Long> nulled = new LinkedHashMap<>();
+            Map<String, Long> zero = new LinkedHashMap<>();
+            Row r = counts.get(d.toString());
+            for (int i = 0; i < windowed.size(); i++) {
+                var f = windowed.get(i);
+                long n = r == null || r.isNullAt(i + 1) ? 0 : r.getLong(i + 1);
+                if (n > 0) {
+                    (g.missingDays(f) == dev.mlops.core.spec.MissingDays.ZERO ? zero : nulled).put(f.name(), n);
+                }
+            }
+            if (nulled.isEmpty() && zero.isEmpty()) {
+                // the history read holds the day, but no window of this date's rows reaches it
+                continue;
+            }
+            out.put(d.toString(), new Manifest.MissingData(g.source(), days, nulled.isEmpty() ? null : nulled, zero.isEmpty() ? null : zero));
+        }
+        return out;
     }
 
     static boolean specError(AnalysisException e) {
@@ -217,7 +272,8 @@ public final class FeaturesJob implements BatchJob {
                 // a chunk's lock covers its last date only: a daily run of a date inside it may publish the same partition
                 Locks.withLock(platform.metadata(), "publish|features/" + s.group() + "|" + d, () -> {
                     lake().publishOnce(new Path(s.stagedDir(), Lake.partitionName(date)), lake().partition("features", s.group(), date),
-                            new Manifest("features/" + s.group(), date, spec.model(), n, 0, schema, null, inputs, null, run, writtenAt));
+                            new Manifest("features/" + s.group(), date, spec.model(), n, 0, schema, null, inputs, null, run, writtenAt,
+                                    s.missing() == null ? null : s.missing().get(d)));
                     return null;
                 });
                 metrics.rows("out", s.group(), n);
@@ -332,7 +388,40 @@ public final class FeaturesJob implements BatchJob {
                 c.put("dates_without_input", missing);
                 reasons.add(s.group() + ": no validated " + spec.spec().featureGroup(s.group()).source() + " partition for " + missing);
             }
+            if (s.missing() != null && !s.missing().isEmpty()) {
+                // windows that overlap days without validated data: null (or zero-filled), and said so
+                java.util.TreeSet<LocalDate> days = new java.util.TreeSet<>();
+                Map<String, Long> nulled = new LinkedHashMap<>();
+                Map<String, Long> zero = new LinkedHashMap<>();
+                for (Manifest.MissingData m : s.missing().values()) {
+                    days.addAll(m.dates());
+                    if (m.nulled() != null) {
+                        m.nulled().forEach((f, n) -> nulled.merge(f, n, Long::sum));
+                    }
+                    if (m.zeroFilled() != null) {
+                        m.zeroFilled().forEach((f, n) -> zero.merge(f, n, Long::sum));
+                    }
+                }
+                Map<String, Object> md = new LinkedHashMap<>();
+                md.put("days", days.stream().map(LocalDate::toString).toList());
+                md.put("dates_affected", new ArrayList<>(s.missing().keySet()));
+                md.put("values_nulled", nulled);
+                if (!zero.isEmpty()) {
+                    md.put("values_zero_filled", zero);
+                }
+                c.put("missing_data", md);
+                long totalNulled = nulled.values().stream().mapToLong(Long::longValue).sum();
+                long totalZero = zero.values().stream().mapToLong(Long::longValue).sum();
+                reasons.add(String.format(Locale.ROOT, "%s: no validated %s data for %s: %d values of windows overlapping %s null (missing_days: null)%s",
+                        s.group(), spec.spec().featureGroup(s.group()).source(), days, totalNulled, days.size() == 1 ? "it" : "them",
+                        totalZero == 0 ? "" : String.format(Locale.ROOT, ", %d counted as zero rows (missing_days: zero)", totalZero)));
+            }
             String part = String.format(Locale.ROOT, "%s %d rows over %d date(s)", s.group(), rows, s.dates().size());
+            if (c.get("missing_data") instanceof Map<?, ?> md) {
+                long nulled = ((Map<?, ?>) md.get("values_nulled")).values().stream().mapToLong(x -> (Long) x).sum();
+                part += String.format(Locale.ROOT, ", %d values null (windows over days without validated %s: %s)", nulled,
+                        spec.spec().featureGroup(s.group()).source(), md.get("days"));
+            }
             if (outcome.context().containsKey(ONLINE_KEY + s.group())) {
                 Materializer.Stats m = Json.read(outcome.context().getString(ONLINE_KEY + s.group()), Materializer.Stats.class);
                 c.put("online", m);

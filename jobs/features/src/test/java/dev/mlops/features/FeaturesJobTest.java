@@ -192,6 +192,87 @@ class FeaturesJobTest {
                 .contains("mlops features --model ft --group hourly --from " + D + " --to " + D.plusDays(1));
     }
 
+    private Manifest manifest(String group, LocalDate d) {
+        return Manifest.fromJson(tp.platform().lake().readText(Manifest.pathIn(tp.platform().lake().partition("features", group, d))).orElseThrow());
+    }
+
+    private static String ts(LocalDate d, int hour) {
+        return "timestamp'" + d.atTime(hour, 0).toString().replace('T', ' ') + ":00'";
+    }
+
+    @Test
+    void aWindowOverADayWithoutValidatedDataIsNullNotZeroAndTheManifestCountsIt() {
+        // D+1 did not pass validate: no validated partition (D, the first, and D+2 have theirs)
+        LocalDate gap = D.plusDays(1);
+        LocalDate d = D.plusDays(2);
+        tp.platform().lake().delete(tp.platform().lake().partition("validated", "ev", gap));
+        TestEnvironment.Output o = features("--model", "ft", "--date", d.toString(), "--no-online");
+        assertThat(o.code()).as(o.out() + o.err()).isZero();
+        assertThat(o.out()).contains("hourly 48 rows over 1 date(s), 56 values null (windows over days without validated ev: [" + gap + "])")
+                .contains("raw 16 rows over 1 date(s), 4 values null");
+        Dataset<Row> hourly = read("hourly", d).filter("k = 'a'");
+        assertThat(hourly.count()).isEqualTo(24);
+        // the 24h max over [t - 24h, t) reads the missing day for every bucket but the last: null, not the max of fewer rows
+        assertThat(hourly.filter("max_v_24h IS NULL").count()).isEqualTo(23);
+        assertThat(hourly.filter("feature_ts = " + ts(d.plusDays(1), 0)).first().<Double>getAs("max_v_24h")).isEqualTo(221.0);
+        // the 3h mean is unknown at 01:00 and 02:00, known from 03:00; the previous hour's count only at 01:00; the hour's own count never reads it
+        assertThat(hourly.filter("mean_v_3h IS NULL").select("feature_ts").as(org.apache.spark.sql.Encoders.TIMESTAMP()).collectAsList())
+                .extracting(t -> t.toLocalDateTime().getHour()).containsExactlyInAnyOrder(1, 2);
+        assertThat(hourly.filter("feature_ts = " + ts(d, 3)).first().<Double>getAs("mean_v_3h")).isEqualTo(200.0);
+        assertThat(hourly.filter("n_prev_1h IS NULL").count()).isEqualTo(1);
+        assertThat(hourly.filter("n_prev_1h IS NULL").first().getTimestamp(1).toLocalDateTime()).isEqualTo(d.atTime(1, 0));
+        assertThat(hourly.filter("n_1h IS NULL").count()).isZero();
+        // a per-event window: (t - 2h, t] of the 00:15 and 00:45 events reads the missing day, the 03:15 one does not
+        Dataset<Row> raw = read("raw", d);
+        assertThat(raw.filter("sum_v_2h IS NULL").count()).isEqualTo(2);
+        assertThat(raw.filter("cnt_1h IS NULL").count()).isEqualTo(2);
+        assertThat(raw.filter("k = 'a' AND hour(feature_ts) = 3").first().<Double>getAs("sum_v_2h")).isEqualTo(203.0);
+        assertThat(raw.filter("v IS NULL").count()).isZero();
+        // the manifests name the day and count the values nulled, per feature
+        Manifest m = manifest("hourly", d);
+        assertThat(m.missingData()).isNotNull();
+        assertThat(m.missingData().source()).isEqualTo("ev");
+        assertThat(m.missingData().dates()).containsExactly(gap);
+        assertThat(m.missingData().nulled()).containsEntry("max_v_24h", 46L).containsEntry("mean_v_3h", 4L).containsEntry("a_share_3h", 4L)
+                .containsEntry("n_prev_1h", 2L).doesNotContainKey("n_1h");
+        assertThat(m.missingData().zeroFilled()).isNull();
+        assertThat(manifest("raw", d).missingData().nulled()).containsEntry("sum_v_2h", 2L).containsEntry("cnt_1h", 2L).hasSize(2);
+        // the day after: its history still holds the missing day, but no window reaches it
+        assertThat(features("--model", "ft", "--date", d.plusDays(1).toString(), "--no-online").code()).isZero();
+        assertThat(manifest("hourly", d.plusDays(1)).missingData()).isNull();
+        assertThat(read("hourly", d.plusDays(1)).filter("max_v_24h IS NULL OR n_prev_1h IS NULL").count()).isZero();
+        // the first day's windows reach before the source's history began: partial, as before, not missing
+        assertThat(features("--model", "ft", "--date", D.toString(), "--no-online").code()).isZero();
+        assertThat(manifest("hourly", D).missingData()).isNull();
+        assertThat(read("hourly", D).filter("max_v_24h IS NULL").count()).isZero();
+    }
+
+    @Test
+    void missingDaysZeroKeepsTheOldCountPerGroupOrFeatureAndADayStoppedByValidateIsMissingEvenBeforeTheFirstValidated() throws Exception {
+        // the group counts missing days as zero rows, except the 24h max, which stays null
+        java.nio.file.Files.writeString(home.resolve("specs/ft.yaml"), FeaturesTestSupport.SPEC
+                .replace("granularity: 1h\n    dense: true\n", "granularity: 1h\n    dense: true\n    missing_days: zero\n")
+                .replace("{name: max_v_24h, agg: max, expr: v, window: 24h}", "{name: max_v_24h, agg: max, expr: v, window: 24h, missing_days: null}"));
+        LocalDate gap = D.plusDays(1);
+        LocalDate d = D.plusDays(2);
+        tp.platform().lake().delete(tp.platform().lake().partition("validated", "ev", gap));
+        assertThat(features("--model", "ft", "--date", d.toString(), "--no-online").code()).isZero();
+        Dataset<Row> hourly = read("hourly", d).filter("k = 'a'");
+        assertThat(hourly.filter("max_v_24h IS NULL").count()).isEqualTo(23);
+        assertThat(hourly.filter("feature_ts = " + ts(d, 1)).first().<Long>getAs("n_prev_1h")).isZero();
+        assertThat(hourly.filter("feature_ts = " + ts(d, 1)).first().<Double>getAs("mean_v_3h")).isEqualTo(200.0);
+        Manifest m = manifest("hourly", d);
+        assertThat(m.missingData().nulled()).containsOnlyKeys("max_v_24h");
+        assertThat(m.missingData().zeroFilled()).containsEntry("mean_v_3h", 4L).containsEntry("n_prev_1h", 2L);
+
+        // before the first validated partition, a day ingested (raw/) but not validated is missing too
+        tp.platform().spark().createDataFrame(List.of(ev("a", D.minusDays(1).atTime(12, 0), 1, "a")), FeaturesTestSupport.EV).write()
+                .parquet(tp.platform().lake().partition("raw", "ev", D.minusDays(1)).toString());
+        assertThat(features("--model", "ft", "--date", D.toString(), "--no-online").code()).isZero();
+        assertThat(manifest("hourly", D).missingData().dates()).containsExactly(D.minusDays(1));
+        assertThat(read("hourly", D).filter("k = 'a' AND max_v_24h IS NULL").count()).isEqualTo(23);
+    }
+
     @Test
     void helpNamesEveryOption() {
         TestEnvironment.Output o = TestEnvironment.execute(Cli.commandLine(new FeaturesCommand(), c -> tp.platform()), "--help");

@@ -304,6 +304,26 @@ public final class DriftStats {
                 js, nullShare, ref.nullShare(), delta, mean, ref.mean(), min, max, ref.min(), ref.max(), !why.isEmpty(), why);
     }
 
+    /**
+     * A feature's drift when some of its values in the window come from windows over days without
+     * validated data of its source: missing data, not drift. Under {@code missing_days: null}
+     * ({@code zeroFilled} false) those values are null, so the null-share change is not judged and the
+     * distribution is judged on the values present (PSI); under {@code zero} the values are
+     * understated and the feature is not judged at all. {@code note} says which days.
+     */
+    static ColumnDrift missingData(ColumnDrift d, boolean zeroFilled, String note, QualitySpec.Drift t) {
+        List<String> why = new ArrayList<>();
+        boolean drifted = !zeroFilled && d.psi() != null && d.psi() > t.psi();
+        if (drifted) {
+            why.add(String.format(java.util.Locale.ROOT, "psi %.4f > %s", d.psi(), t.psi()));
+        }
+        why.add(note + (zeroFilled ? ": not judged (values counted the days as zero rows, missing_days: zero)"
+                : d.mean() == null ? ": not judged (no values present)" : ": null share not judged, distribution judged on the values present"));
+        return new ColumnDrift(d.name(), d.kind(), d.rows(), d.referenceRows(), d.psi(), d.ksStatistic(), d.ksPValue(), d.jsDistance(),
+                d.nullShare(), d.referenceNullShare(), d.nullShareDelta(), d.mean(), d.referenceMean(), d.min(), d.max(), d.referenceMin(),
+                d.referenceMax(), drifted, why);
+    }
+
     private static Double nan(double v) {
         return Double.isNaN(v) ? null : v;
     }

@@ -105,7 +105,7 @@ public final class QualityJob implements BatchJob {
     public record DriftResult(boolean judged, String reason, int version, long rows, int featuresJudged, List<String> drifted,
                               Map<String, Object> driftedDetail, Double share, Map<String, Object> prediction, List<String> slicesDrifted,
                               Double ndcg, Map<String, Double> referenceAttributions, Map<String, Double> currentAttributions,
-                              String partition, List<String> notes) {
+                              String partition, List<String> notes, Map<String, Object> missingData) {
     }
 
     /** The decision. */
@@ -454,7 +454,7 @@ public final class QualityJob implements BatchJob {
     }
 
     private DriftResult notJudged(int v, String reason) {
-        return new DriftResult(false, reason, v, 0, 0, List.of(), Map.of(), null, null, List.of(), null, Map.of(), Map.of(), null, List.of());
+        return new DriftResult(false, reason, v, 0, 0, List.of(), Map.of(), null, null, List.of(), null, Map.of(), Map.of(), null, List.of(), Map.of());
     }
 
     @SuppressWarnings("unchecked")
@@ -531,6 +531,41 @@ public final class QualityJob implements BatchJob {
             List<DriftStats.SliceReference> sliceRefs = sliceReferences(version, profile, notes);
             List<DriftStats.ColumnDrift> drift = new ArrayList<>(DriftStats.compute(rows, judgedColumns, DriftStats.FEATURE, sliceRefs,
                     quality().drift()));
+            // features whose values in the window come from windows over days without validated data (the features'
+            // manifests say which): missing data, reported as such and not counted as drift
+            Map<String, MissingFeature> missingFeatures = missingFeatures(scoredInputs, scoredDates);
+            Map<String, Object> missingData = new LinkedHashMap<>();
+            java.util.Set<String> notJudgedMissing = new java.util.HashSet<>();
+            for (int i = 0; i < drift.size(); i++) {
+                DriftStats.ColumnDrift d = drift.get(i);
+                MissingFeature mf = missingFeatures.get(d.name());
+                if (!DriftStats.FEATURE.equals(d.kind()) || mf == null) {
+                    continue;
+                }
+                boolean zeroFilled = mf.zeroFilled > 0;
+                String note = "missing data: windows over " + mf.source + " days without validated data " + mf.days;
+                DriftStats.ColumnDrift md = DriftStats.missingData(d, zeroFilled, note, quality().drift());
+                drift.set(i, md);
+                if (zeroFilled || md.mean() == null) {
+                    notJudgedMissing.add(d.name());
+                }
+                Map<String, Object> x = new LinkedHashMap<>();
+                x.put("source", mf.source);
+                x.put("days", mf.days.stream().map(LocalDate::toString).toList());
+                x.put("feature_dates", mf.dates.stream().map(LocalDate::toString).toList());
+                x.put("values_nulled", mf.nulled);
+                if (zeroFilled) {
+                    x.put("values_zero_filled", mf.zeroFilled);
+                }
+                x.put("null_share", md.nullShare());
+                x.put("judged", !notJudgedMissing.contains(d.name()));
+                missingData.put(d.name(), x);
+            }
+            if (!missingData.isEmpty()) {
+                notes.add("missing data, not drift: " + missingData.keySet() + " read windows over days without validated data ("
+                        + missingFeatures.values().stream().flatMap(m -> m.days.stream()).distinct().sorted().toList()
+                        + "); their nulls are not counted as drift" + (notJudgedMissing.isEmpty() ? "" : ", " + notJudgedMissing + " not judged"));
+            }
             long n = drift.isEmpty() ? rows.count() : drift.get(0).rows();
             if (n == 0) {
                 return notJudged(v, "the scoring set of " + date + " has no rows");
@@ -586,6 +621,9 @@ public final class QualityJob implements BatchJob {
             List<String> slicesDrifted = new ArrayList<>();
             for (DriftStats.ColumnDrift d : drift) {
                 if (DriftStats.FEATURE.equals(d.kind())) {
+                    if (notJudgedMissing.contains(d.name())) {
+                        continue;
+                    }
                     judged++;
                     if (d.drifted()) {
                         drifted.add(d.name());
@@ -603,10 +641,62 @@ public final class QualityJob implements BatchJob {
             Double share = judged == 0 ? null : (double) drifted.size() / judged;
             Path target = publishDrift(e, v, drift, profile, current, t.timeFeatures(), built.inputs());
             return new DriftResult(true, null, v, n, judged, drifted, detail, share, prediction, slicesDrifted, ndcg, profile.attributions(), current,
-                    target.toString(), notes);
+                    target.toString(), notes, missingData);
         } finally {
             rows.unpersist();
         }
+    }
+
+    /** What the features' manifests say about one feature's missing data over the partitions a drift window read. */
+    static final class MissingFeature {
+        final String source;
+        final java.util.TreeSet<LocalDate> days = new java.util.TreeSet<>();
+        final java.util.TreeSet<LocalDate> dates = new java.util.TreeSet<>();
+        long nulled;
+        long zeroFilled;
+
+        MissingFeature(String source) {
+            this.source = source;
+        }
+    }
+
+    /**
+     * Per feature, the missing data the manifests of the scored dates' feature partitions record: the
+     * days without validated data its windows overlapped, the partitions, the values nulled or
+     * zero-filled. Only the scored dates' own partitions: older ones the as-of join may take a row
+     * from (within the group's ttl) are not consulted (see docs/quality.md, Limitations).
+     */
+    private Map<String, MissingFeature> missingFeatures(List<String> inputs, List<LocalDate> scoredDates) {
+        Map<String, MissingFeature> out = new LinkedHashMap<>();
+        List<String> groups = model().features().keySet().stream().map(g -> lake().table("features", g).toString() + "/").toList();
+        for (String uri : new java.util.LinkedHashSet<>(inputs)) {
+            if (groups.stream().noneMatch(uri::startsWith)) {
+                continue;
+            }
+            Manifest m = lake().readText(Manifest.pathIn(new Path(uri))).map(Manifest::fromJson).orElse(null);
+            if (m == null || m.missingData() == null || !scoredDates.contains(m.dt())) {
+                continue;
+            }
+            Manifest.MissingData md = m.missingData();
+            java.util.function.BiConsumer<Map<String, Long>, Boolean> add = (counts, zero) -> {
+                if (counts == null) {
+                    return;
+                }
+                counts.forEach((f, n) -> {
+                    MissingFeature mf = out.computeIfAbsent(f, k -> new MissingFeature(md.source()));
+                    mf.days.addAll(md.dates());
+                    mf.dates.add(m.dt());
+                    if (zero) {
+                        mf.zeroFilled += n;
+                    } else {
+                        mf.nulled += n;
+                    }
+                });
+            };
+            add.accept(md.nulled(), false);
+            add.accept(md.zeroFilled(), true);
+        }
+        return out;
     }
 
     private static DriftStats.ColumnDrift rename(DriftStats.ColumnDrift d, String name) {
@@ -725,7 +815,8 @@ public final class QualityJob implements BatchJob {
         if (!driftJudged) {
             notJudged.add("drift: " + (dr == null ? "not computed" : dr.reason()));
         } else {
-            rules.add(RetrainRules.driftShare(dr.featuresJudged(), dr.drifted(), dr.driftedDetail(), q.drift()));
+            rules.add(RetrainRules.driftShare(dr.featuresJudged(), dr.drifted(), dr.driftedDetail(), q.drift(),
+                    dr.missingData() == null ? Map.of() : dr.missingData()));
             if (dr.ndcg() != null) {
                 rules.add(RetrainRules.attribution(dr.ndcg(), q.attributionFloor(), dr.referenceAttributions(), dr.currentAttributions()));
             }
@@ -1088,8 +1179,14 @@ public final class QualityJob implements BatchJob {
                 m.put("slices_drifted", dr.slicesDrifted());
                 m.put("attribution_ndcg", dr.ndcg());
                 m.put("notes", dr.notes());
+                if (dr.missingData() != null && !dr.missingData().isEmpty()) {
+                    m.put("missing_data", dr.missingData());
+                }
                 outputs.add(dr.partition());
                 summary.append(String.format(Locale.ROOT, "; drift %d/%d features", dr.drifted().size(), dr.featuresJudged()));
+                if (dr.missingData() != null && !dr.missingData().isEmpty()) {
+                    summary.append(String.format(Locale.ROOT, " (%d with missing data, not drift)", dr.missingData().size()));
+                }
                 if (dr.ndcg() != null) {
                     summary.append(String.format(Locale.ROOT, ", attribution nDCG %.3f", dr.ndcg()));
                 }

@@ -78,6 +78,16 @@ public final class RetrainRules {
     }
 
     public static Rule driftShare(int judged, List<String> drifted, Map<String, Object> detail, QualitySpec.Drift t) {
+        return driftShare(judged, drifted, detail, t, Map.of());
+    }
+
+    /**
+     * The drift-share rule; {@code missingData}: the features whose values in the drift window come
+     * from windows over days without validated data. They are evidence, never drift: their nulls do
+     * not count, and a zero-filled feature is not judged at all.
+     */
+    public static Rule driftShare(int judged, List<String> drifted, Map<String, Object> detail, QualitySpec.Drift t,
+                                  Map<String, Object> missingData) {
         double share = judged == 0 ? 0 : (double) drifted.size() / judged;
         boolean fired = judged > 0 && share > t.share();
         Map<String, Object> evidence = new LinkedHashMap<>();
@@ -88,6 +98,10 @@ public final class RetrainRules {
                 String.format(Locale.ROOT, "%.1f%%", 100 * t.share()), t.share(), t.psi(), t.nullShare());
         if (!drifted.isEmpty()) {
             reason += ": " + String.join(", ", drifted);
+        }
+        if (missingData != null && !missingData.isEmpty()) {
+            evidence.put("missing_data", missingData);
+            reason += "; missing data, not counted as drift: " + String.join(", ", missingData.keySet());
         }
         return new Rule(DRIFT_SHARE, "drifted_feature_share", share, t.share(), ">", null, null, fired, (fired ? "" : "not fired: ") + reason,
                 evidence);

@@ -24,9 +24,31 @@ public record Manifest(
         List<InputFile> inputs,
         Map<String, String> watermark,
         Run run,
-        Instant writtenAt) {
+        Instant writtenAt,
+        MissingData missingData) {
 
     public static final String FILE_NAME = "_manifest.json";
+
+    /** A manifest without missing-input data (every table but features). */
+    public Manifest(String table, LocalDate dt, String model, long rows, long quarantinedRows, List<String> schema, String schemaHash,
+                    List<InputFile> inputs, Map<String, String> watermark, Run run, Instant writtenAt) {
+        this(table, dt, model, rows, quarantinedRows, schema, schemaHash, inputs, watermark, run, writtenAt, null);
+    }
+
+    /**
+     * A features partition whose windows overlap days with no validated data of the source: those
+     * days ({@code dates}), and per feature how many of the partition's values were set to null
+     * ({@code nulled}, policy {@code missing_days: null}) or computed with the days as zero rows
+     * ({@code zero_filled}, policy {@code zero}).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record MissingData(String source, List<LocalDate> dates, Map<String, Long> nulled, Map<String, Long> zeroFilled) {
+        /** Every value of the partition affected, nulled or zero-filled. */
+        public long affected() {
+            return (nulled == null ? 0 : nulled.values().stream().mapToLong(Long::longValue).sum())
+                    + (zeroFilled == null ? 0 : zeroFilled.values().stream().mapToLong(Long::longValue).sum());
+        }
+    }
 
     /** An input: a file with its size and checksum, or a table read with its row count. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

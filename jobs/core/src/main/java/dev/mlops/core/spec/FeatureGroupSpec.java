@@ -2,6 +2,8 @@ package dev.mlops.core.spec;
 
 import static dev.mlops.core.spec.SpecViolation.check;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -21,11 +23,14 @@ import java.util.Set;
  *       entity had no rows in it (counts 0);</li>
  *   <li>{@code ttl}: how long a feature row stays valid: point-in-time joins ignore older rows, the
  *       online store expires them;</li>
- *   <li>{@code online}: whether the latest row per entity is materialized to the online store.</li>
+ *   <li>{@code online}: whether the latest row per entity is materialized to the online store;</li>
+ *   <li>{@code missing_days}: {@code null} (default) or {@code zero}: what a windowed feature is when its
+ *       window overlaps a day with no validated data of the source; a feature's own key overrides it.</li>
  * </ul>
  */
 public record FeatureGroupSpec(String description, String entity, String source, String eventTime, SpecDuration granularity,
-                               Boolean dense, SpecDuration ttl, Boolean online, List<FeatureSpec> features) {
+                               Boolean dense, SpecDuration ttl, Boolean online, List<FeatureSpec> features,
+                               @JsonInclude(JsonInclude.Include.NON_NULL) MissingDays missingDays) {
     public FeatureGroupSpec {
         check(entity != null && !entity.isBlank(), "entity", "expected the entity key column, e.g. 'zone_id'");
         check(source != null && !source.isBlank(), "source", "expected the dataset the features are computed from");
@@ -63,6 +68,14 @@ public record FeatureGroupSpec(String description, String entity, String source,
     /** How much history before a day the group needs: the longest lag + window. */
     public Duration lookback() {
         return features.stream().map(FeatureSpec::reach).max(Duration::compareTo).orElse(Duration.ZERO);
+    }
+
+    /** The missing-days policy of a feature: its own, else the group's, else {@link MissingDays#NULL}. */
+    public MissingDays missingDays(FeatureSpec f) {
+        if (f.missingDays() != null) {
+            return f.missingDays();
+        }
+        return missingDays == null ? MissingDays.NULL : missingDays;
     }
 
     public List<String> featureNames() {

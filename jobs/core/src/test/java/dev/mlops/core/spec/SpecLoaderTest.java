@@ -253,4 +253,32 @@ class SpecLoaderTest {
         assertThat(warning.keyPath()).isEqualTo("datasets.rides.checks[2].gate");
         assertThat(warning.getMessage()).contains("a warning never stops the day");
     }
+
+    @Test
+    void missingDaysIsNullByDefaultSetPerGroupOrFeatureAndCheckedOnLoad() {
+        var plain = SpecLoader.load("x.yaml", FEATURES, "m1").spec().featureGroup("zone");
+        assertThat(plain.missingDays(plain.features().get(0))).isEqualTo(MissingDays.NULL);
+        // the group says zero; one feature says null again (a YAML null, and the string, both mean the policy null)
+        for (String explicitNull : new String[] {"null", "\"null\""}) {
+            String yaml = FEATURES.replace("    ttl: 2d\n", "    ttl: 2d\n    missing_days: zero\n")
+                    .replace("{name: n_day_ago, agg: count, window: 1h, lag: 23h}", "{name: n_day_ago, agg: count, window: 1h, lag: 23h, missing_days: " + explicitNull + "}");
+            var g = SpecLoader.load("x.yaml", yaml, "m1").spec().featureGroup("zone");
+            assertThat(g.missingDays(g.features().get(0))).isEqualTo(MissingDays.ZERO);
+            assertThat(g.missingDays(g.features().get(1))).as(explicitNull).isEqualTo(MissingDays.NULL);
+        }
+        // a policy is part of the spec's content (its hash); an absent key is not written (hashes of specs without it are unchanged)
+        assertThat(SpecLoader.load("x.yaml", FEATURES.replace("    ttl: 2d\n", "    ttl: 2d\n    missing_days: zero\n"), "m1").hash())
+                .isNotEqualTo(SpecLoader.load("x.yaml", FEATURES, "m1").hash());
+        assertThat(dev.mlops.core.json.Json.write(plain)).doesNotContain("missing_days");
+        SpecException group = fails(FEATURES.replace("    ttl: 2d\n", "    ttl: 2d\n    missing_days: skip\n"));
+        assertThat(group.keyPath()).isEqualTo("features.zone.missing_days");
+        assertThat(group.getMessage()).contains("expected one of [null, zero], got 'skip'");
+        SpecException feature = fails(FEATURES.replace("{name: n_1h, agg: count, window: 1h}", "{name: n_1h, agg: count, window: 1h, missing_days: 0}"));
+        assertThat(feature.keyPath()).isEqualTo("features.zone.features[0].missing_days");
+        assertThat(feature.getMessage()).contains("expected one of [null, zero], got '0'");
+        String perEvent = FEATURES.replace("    granularity: 1h\n", "").replace("{name: n_1h, agg: count, window: 1h}", "{name: z, expr: zone_id, missing_days: zero}");
+        SpecException rowLevel = fails(perEvent);
+        assertThat(rowLevel.keyPath()).isEqualTo("features.zone.features[0].missing_days");
+        assertThat(rowLevel.getMessage()).contains("applies to a windowed feature");
+    }
 }
