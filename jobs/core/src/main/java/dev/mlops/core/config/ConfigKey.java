@@ -22,7 +22,9 @@ public enum ConfigKey {
     SAGEMAKER_ROLE_ARN("sagemaker.role_arn", "execution role for SageMaker jobs", ""),
     SAGEMAKER_ENDPOINT("sagemaker.endpoint", "SageMaker API endpoint override (tests use a local stand-in)", ""),
     PUSHGATEWAY_URL("metrics.pushgateway_url", "Prometheus Pushgateway to push job metrics to (unset = no push)", ""),
-    RESULT_PATH("result.path", "extra copy of the JSON result (in a pod: /airflow/xcom/return.json, set automatically when /airflow/xcom exists)", "");
+    RESULT_PATH("result.path", "extra copy of the JSON result (in a pod: /airflow/xcom/return.json, set automatically when /airflow/xcom exists)", ""),
+    RUN_ID("run.id", "the Airflow run id of the task (the DAGs set MLOPS_RUN_ID to {{ run_id }}); a retry within the same Airflow run "
+            + "of a completed run that registers, promotes or writes the audit ledger returns the recorded result instead of recomputing", "");
 
     /** Pattern keys: {@code connections.<name>.jdbc_url|user|password} and {@code spark.conf.<spark key>}. */
     public static final String CONNECTIONS_PREFIX = "connections.";

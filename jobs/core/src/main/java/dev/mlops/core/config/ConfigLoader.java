@@ -210,7 +210,7 @@ public final class ConfigLoader {
                 Optional.ofNullable(values.get("sagemaker.role_arn")),
                 optionalUri(values, origins, "sagemaker.endpoint"),
                 optionalUri(values, origins, "metrics.pushgateway_url"),
-                resultPath, origins);
+                resultPath, Optional.ofNullable(values.get("run.id")), origins);
     }
 
     private static String tablePrefix(Map<String, String> values, Map<String, String> origins) {

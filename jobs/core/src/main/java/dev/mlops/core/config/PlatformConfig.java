@@ -30,6 +30,7 @@ public record PlatformConfig(
         Optional<URI> sagemakerEndpoint,
         Optional<URI> pushgatewayUrl,
         Optional<Path> resultPath,
+        Optional<String> runId,
         Map<String, String> origins) {
 
     public PlatformConfig {
@@ -37,6 +38,7 @@ public record PlatformConfig(
         requireNonNull(home, "home is null");
         requireNonNull(lakeUri, "lakeUri is null");
         requireNonNull(landingUri, "landingUri is null");
+        runId = runId == null ? Optional.empty() : runId.map(String::strip).filter(s -> !s.isEmpty());
         connections = Map.copyOf(connections);
         sparkConf = Map.copyOf(sparkConf);
         origins = Map.copyOf(origins);
