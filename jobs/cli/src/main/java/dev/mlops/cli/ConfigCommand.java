@@ -42,6 +42,7 @@ public final class ConfigCommand implements Callable<Integer> {
         line(out, c, "sagemaker.endpoint", c.sagemakerEndpoint().map(Object::toString).orElse(""));
         line(out, c, "metrics.pushgateway_url", c.pushgatewayUrl().map(Object::toString).orElse(""));
         line(out, c, "result.path", c.resultPath().map(Object::toString).orElse(""));
+        line(out, c, "run.id", c.runId().orElse(""));
         return 0;
     }
 

@@ -82,6 +82,17 @@ class MlopsCommandTest {
     }
 
     @Test
+    void specRejectsMalformedSqlNamingFileKeyAndParserMessage(@TempDir Path specs) throws Exception {
+        String trip = Files.readString(TestEnvironment.specsDir().resolve("trip_risk.yaml"));
+        Files.writeString(specs.resolve("trip_risk.yaml"), trip.replace("expr: \"hour(start_ts)\"", "expr: \"hour(start_ts\""));
+        assertThat(mlops("spec", "--set", "specs.dir=" + specs)).isEqualTo(2);
+        assertThat(err).contains("trip_risk.yaml").contains("key 'features.trip.features[8].expr'").contains("PARSE_SYNTAX_ERROR");
+        Files.writeString(specs.resolve("trip_risk.yaml"), trip.replace("max_speed_kph >= avg_speed_kph", "max_speed_kph >= mean_speed_kph"));
+        assertThat(mlops("spec", "--set", "specs.dir=" + specs)).isEqualTo(2);
+        assertThat(err).contains("trip_risk.yaml").contains("key 'datasets.trips.checks[6].predicate'").contains("'mean_speed_kph'");
+    }
+
+    @Test
     void configShowsValuesAndTheirOrigin() {
         assertThat(mlops("config", "--home", home.toString(), "--set", "spark.master=local[3]")).isZero();
         assertThat(out).contains("spark.master").contains("local[3]").contains("(command line, MLOPS_SPARK_MASTER)")

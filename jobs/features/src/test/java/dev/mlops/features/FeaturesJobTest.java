@@ -149,7 +149,8 @@ class FeaturesJobTest {
         java.nio.file.Files.writeString(home.resolve("specs/ft.yaml"), FeaturesTestSupport.SPEC.replace("expr: \"v * 2\"", "expr: \"nope * 2\""));
         TestEnvironment.Output o = features("--model", "ft", "--date", D.toString(), "--no-online");
         assertThat(o.code()).isEqualTo(2);
-        assertThat(o.err()).contains("feature group 'raw'").contains("nope");
+        // caught when the spec loads (SpecLoader resolves feature expressions against the source's declared columns)
+        assertThat(o.err()).contains("ft.yaml").contains("key 'features.raw.features[").contains("'nope'");
     }
 
     @Test

@@ -349,6 +349,12 @@ public final class PromoteJob implements BatchJob {
         }
     }
 
+    /** It moves the production alias and appends its decision to the audit ledger: a retry within the same Airflow run returns the completed run's result (JobRunner). */
+    @Override
+    public boolean replaysCompletedRetry() {
+        return true;
+    }
+
     @Override
     public ResultParts describe(RunOutcome outcome) {
         if (!outcome.context().containsKey(GATES)) {

@@ -1112,6 +1112,12 @@ public final class QualityJob implements BatchJob {
         }
     }
 
+    /** It appends its verdict to the audit ledger: a retry within the same Airflow run returns the completed run's result (JobRunner). */
+    @Override
+    public boolean replaysCompletedRetry() {
+        return true;
+    }
+
     @Override
     public ResultParts describe(RunOutcome outcome) {
         Map<String, Object> counts = new LinkedHashMap<>();

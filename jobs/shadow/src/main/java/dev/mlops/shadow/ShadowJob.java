@@ -354,6 +354,12 @@ public final class ShadowJob implements BatchJob {
         return ctx.containsKey(key) ? Json.read(ctx.getString(key), type) : null;
     }
 
+    /** It appends its verdict to the audit ledger: a retry within the same Airflow run returns the completed run's result (JobRunner). */
+    @Override
+    public boolean replaysCompletedRetry() {
+        return true;
+    }
+
     @Override
     public ResultParts describe(RunOutcome outcome) {
         Map<String, Object> counts = new LinkedHashMap<>();

@@ -619,6 +619,12 @@ public final class TrainJob implements BatchJob {
         return p == null || lake().exists(new Path(p.staged())) || failed.getExecutionContext().containsKey(REGISTERED);
     }
 
+    /** It registers a version and sets its alias: a retry within the same Airflow run returns the completed run's result (JobRunner). */
+    @Override
+    public boolean replaysCompletedRetry() {
+        return true;
+    }
+
     @Override
     public ResultParts describe(RunOutcome outcome) {
         Map<String, Object> counts = new LinkedHashMap<>();

@@ -167,6 +167,38 @@ class TrainJobTest {
         assertThat(registry.list("tt")).hasSize(before + 1);
     }
 
+    /** The train task's pod as Airflow runs it: MLOPS_RUN_ID set, its XCom file; the same metadata database and lake. */
+    static TestEnvironment.Output trainInAirflowRun(String airflowRunId, Path xcom, LocalDate date) {
+        dev.mlops.core.Platform pod = dev.mlops.core.Platform.builder(TestEnvironment.config(home, Map.of(
+                        "specs.dir", home.resolve("specs").toString(), "run.id", airflowRunId, "result.path", xcom.toString())))
+                .spark(tp.platform().spark()).metadata(tp.metadata()).build();
+        return TestEnvironment.execute(Cli.commandLine(new TrainCommand(), c -> pod), "--model", "tt", "--date", date.toString());
+    }
+
+    @Test
+    void aRetryOfACompletedRunInTheSameAirflowRunRegistersNothing(@TempDir Path xcom) throws Exception {
+        Registry registry = new Registry(tp.platform().metadata());
+        LocalDate date = LAST.minusDays(2);
+        int before = registry.list("tt").size();
+        TestEnvironment.Output first = trainInAirflowRun("scheduled__" + date, xcom.resolve("try1.json"), date);
+        assertThat(first.code()).as(first.out() + first.err()).isZero();
+        assertThat(registry.list("tt")).hasSize(before + 1);
+        int registered = registry.list("tt").get(before).version();
+
+        // killed after the run completed, before the process exited: Airflow's retry of the same task of the same DAG run
+        TestEnvironment.Output retry = trainInAirflowRun("scheduled__" + date, xcom.resolve("try2.json"), date);
+        assertThat(retry.code()).as(retry.out() + retry.err()).isZero();
+        assertThat(retry.out()).contains("not recomputed").contains("version " + registered + " ");
+        assertThat(registry.list("tt")).as("no second version").hasSize(before + 1);
+        assertThat(Json.read(Files.readString(xcom.resolve("try2.json")), Map.class))
+                .as("the retry's XCom is the completed run's result").isEqualTo(Json.read(Files.readString(xcom.resolve("try1.json")), Map.class));
+
+        // a new DAG run (a backfill, a manual trigger) recomputes and registers
+        TestEnvironment.Output other = trainInAirflowRun("manual__" + date, xcom.resolve("try3.json"), date);
+        assertThat(other.code()).as(other.out() + other.err()).isZero();
+        assertThat(registry.list("tt")).hasSize(before + 2);
+    }
+
     @Test
     void tooFewLabelledRowsIsNothingToDo() {
         TestEnvironment.Output o = train("--model", "tt", "--date", D0.plusDays(1).toString());

@@ -114,10 +114,20 @@ public final class TransformJob implements BatchJob {
         }
     }
 
-    /** The versions behind the aliases asked for; exit 100 when there is none. */
+    /** The versions behind the aliases asked for, as the registry has them now; exit 100 when there is none. */
     static List<Target> targets(Registry registry, String model, Aliases aliases) {
-        var production = registry.alias(model, Registry.PRODUCTION);
-        var candidate = registry.alias(model, Registry.CANDIDATE);
+        return targets(registry, model, aliases, Map.of());
+    }
+
+    /**
+     * The versions behind the aliases asked for; exit 100 when there is none. An alias an earlier completed run of the
+     * date scored with ({@code recorded}) keeps the version it had then: a re-run of a past date after a promotion
+     * labels the date's predictions with who was serving on it, not with today's aliases. An alias no earlier run of
+     * the date scored with is the registry's now.
+     */
+    static List<Target> targets(Registry registry, String model, Aliases aliases, Map<String, Integer> recorded) {
+        var production = java.util.Optional.ofNullable(recorded.get(Registry.PRODUCTION)).or(() -> registry.alias(model, Registry.PRODUCTION));
+        var candidate = java.util.Optional.ofNullable(recorded.get(Registry.CANDIDATE)).or(() -> registry.alias(model, Registry.CANDIDATE));
         List<Target> out = new ArrayList<>();
         if (aliases != Aliases.CANDIDATE) {
             production.ifPresent(v -> out.add(new Target(Registry.PRODUCTION, v)));
@@ -139,7 +149,12 @@ public final class TransformJob implements BatchJob {
 
     @Override
     public Job build(JobMetrics metrics) {
-        targets = targets(new Registry(platform.metadata()), spec.model(), aliases);
+        Map<String, Integer> recorded = scoredBefore(platform.metadata(), spec.model(), date);
+        targets = targets(new Registry(platform.metadata()), spec.model(), aliases, recorded);
+        if (!recorded.isEmpty()) {
+            say("transform %s %s: an earlier run of the date scored with %s; a re-run keeps those aliases (who was serving on %s), "
+                    + "not the registry's now", spec.model(), date, recorded, date);
+        }
         var repo = platform.batch().jobRepository();
         var tx = platform.batch().transactionManager();
         SimpleJobBuilder job = new JobBuilder(NAME, repo).start(new StepBuilder("prepare", repo).tasklet((c, ctx) -> prepare(ctx), tx).build());
@@ -148,6 +163,38 @@ public final class TransformJob implements BatchJob {
                     .tasklet((c, ctx) -> score(ctx, t, metrics), tx).build());
         }
         return job.build();
+    }
+
+    /**
+     * The alias and version each alias had when the date was first scored: per alias, the earliest completed transform
+     * of (model, date) that scored with it, from the recorded results ({@code mlops_run_result}, {@code counts.versions}).
+     */
+    static Map<String, Integer> scoredBefore(javax.sql.DataSource metadata, String model, LocalDate date) {
+        String sql = """
+                SELECT result -> 'counts' -> 'versions' FROM mlops_run_result
+                 WHERE job_name = ? AND model = ? AND data_date = ? AND exit_code = 0
+                   AND result -> 'counts' -> 'versions' IS NOT NULL
+                 ORDER BY job_execution_id""";
+        Map<String, Integer> out = new LinkedHashMap<>();
+        try (java.sql.Connection c = metadata.getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, NAME);
+            ps.setString(2, model);
+            ps.setObject(3, date);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> versions = Json.read(rs.getString(1), Map.class);
+                    versions.forEach((alias, v) -> {
+                        if (v instanceof Map<?, ?> m && m.get("version") instanceof Number n) {
+                            out.putIfAbsent(alias, n.intValue());
+                        }
+                    });
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw JobException.retryable("cannot read the earlier transform results of " + model + " " + date + ": " + e.getMessage(), e);
+        }
+        return out;
     }
 
     private ModelSpec model() {

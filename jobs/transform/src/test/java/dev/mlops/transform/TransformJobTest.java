@@ -172,4 +172,38 @@ class TransformJobTest {
         assertThat(badAlias.code()).isEqualTo(2);
         assertThat(badAlias.err()).contains("--alias: expected production, candidate or all");
     }
+    @Test
+    @Order(6)
+    void aReRunOfAPastDateAfterAPromotionKeepsWhoWasServingOnIt() {
+        Registry registry = new Registry(tp.platform().metadata());
+        // DAY was scored (order 3) by production and the candidate; then the candidate is promoted
+        int served = registry.alias("tt", Registry.PRODUCTION).orElseThrow();
+        int shadowed = registry.alias("tt", Registry.CANDIDATE).orElseThrow();
+        registry.setAlias("tt", Registry.PRODUCTION, shadowed, "alice", "promoted after its shadow week");
+        assertThat(registry.alias("tt", Registry.PRODUCTION)).contains(shadowed);
+
+        TestEnvironment.Output rerun = ok(transform("--model", "tt", "--date", DAY.toString()));
+        assertThat(rerun.out()).contains("production v" + served).contains("candidate v" + shadowed);
+        assertThat(predictions(served).filter("alias = 'production'").count()).as("the version that served on DAY").isEqualTo(6 * 24);
+        assertThat(predictions(shadowed).filter("alias = 'candidate'").count()).as("the version that was the candidate on DAY")
+                .isEqualTo(6 * 24);
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> versions = (Map<String, Map<String, Object>>) dev.mlops.core.result.JobResult.fromJson(readResult())
+                .counts().get("versions");
+        assertThat(versions).containsOnlyKeys("production", "candidate");
+        assertThat(versions.get("production")).containsEntry("version", served);
+        assertThat(versions.get("candidate")).containsEntry("version", shadowed);
+
+        // a date not scored before: the registry's aliases now
+        TestEnvironment.Output first = ok(transform("--model", "tt", "--date", DAY.minusDays(1).toString()));
+        assertThat(first.out()).contains("production v" + shadowed).doesNotContain("production v" + served);
+    }
+
+    private static String readResult() {
+        try {
+            return Files.readString(tp.platform().results().pathFor("transform", "tt", DAY, "all"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

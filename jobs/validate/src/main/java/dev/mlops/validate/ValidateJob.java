@@ -499,6 +499,12 @@ public final class ValidateJob implements BatchJob {
         return true;
     }
 
+    /** It appends its gate verdict to the audit ledger: a retry within the same Airflow run returns the completed run's result (JobRunner). */
+    @Override
+    public boolean replaysCompletedRetry() {
+        return true;
+    }
+
     @Override
     public ResultParts describe(RunOutcome outcome) {
         Map<String, Object> counts = new LinkedHashMap<>();

@@ -25,4 +25,13 @@ public interface BatchJob {
     default boolean resumable(JobExecution failed) {
         return true;
     }
+
+    /**
+     * Whether a retry within the same Airflow run ({@code run.id}, {@code MLOPS_RUN_ID}) of a run that already
+     * completed returns that run's recorded result instead of recomputing: true for the jobs whose effects must
+     * happen once per Airflow run (they register a version, move an alias or append to the audit ledger).
+     */
+    default boolean replaysCompletedRetry() {
+        return false;
+    }
 }

@@ -33,7 +33,12 @@ import org.springframework.batch.core.StepExecution;
  *   <li>after a usage or data contract failure (exit 2 or 3) the next run is a fresh instance:
  *       the input or config has been fixed since, so nothing staged by the failed run is reused;</li>
  *   <li>a run after a completed one is an explicit re-run: a new instance that recomputes and
- *       replaces the outputs.</li>
+ *       replaces the outputs;</li>
+ *   <li>except a retry within the same Airflow run: when the job's parameters carry
+ *       {@link #AIRFLOW_RUN_ID} and the identity's last execution completed with the same value, nothing is
+ *       launched and the outcome of that execution is returned ({@link RunOutcome#replayed()}): a task killed
+ *       after its run completed (a version registered, an alias moved, a ledger entry appended) and retried by
+ *       Airflow does not do it twice.</li>
  * </ul>
  * Identifying parameters: {@code model}, {@code date}, {@code scope} (e.g. which datasets) and
  * {@code run} (1, 2, ... per identity).
@@ -44,6 +49,8 @@ public final class JobRunner {
     public static final String NOOP = "NOOP";
     /** Exit-status prefix recording, on a failed execution, that it must not be resumed. */
     static final String NOT_RESUMABLE = "FAILED_NOT_RESUMABLE";
+    /** Non-identifying job parameter: the Airflow run id of the run ({@code run.id}, {@code MLOPS_RUN_ID}), when replayable. */
+    public static final String AIRFLOW_RUN_ID = "airflow_run_id";
     private static final Set<BatchStatus> RUNNING = Set.of(BatchStatus.STARTING, BatchStatus.STARTED, BatchStatus.STOPPING, BatchStatus.UNKNOWN);
 
     private final BatchRuntime runtime;
@@ -80,6 +87,14 @@ public final class JobRunner {
     private RunOutcome runLocked(RunIdentity id, String scope, Job job, Map<String, String> extra,
                                  java.util.function.Predicate<JobExecution> resumable) throws SQLException {
         LastExecution last = lastExecution(id, scope);
+        String airflowRun = extra.get(AIRFLOW_RUN_ID);
+        if (airflowRun != null && last != null && last.status == BatchStatus.COMPLETED
+                && airflowRun.equals(parameter(last.executionId, AIRFLOW_RUN_ID))) {
+            JobExecution done = runtime.jobExplorer().getJobExecution(last.executionId);
+            LOG.info("{} already completed in Airflow run {} (execution {}, run {}): a retry returns its result, nothing is recomputed",
+                    id, airflowRun, last.executionId, last.run);
+            return outcome(id, last.run, false, done, true);
+        }
         long run;
         boolean restart;
         if (last == null) {
@@ -124,7 +139,18 @@ public final class JobRunner {
         } catch (Exception e) {
             throw JobException.retryable("cannot launch " + id + ": " + e.getMessage(), e);
         }
-        return outcome(id, run, restart, execution);
+        return outcome(id, run, restart, execution, false);
+    }
+
+    private String parameter(long executionId, String name) throws SQLException {
+        String sql = "SELECT PARAMETER_VALUE FROM BATCH_JOB_EXECUTION_PARAMS WHERE JOB_EXECUTION_ID = ? AND PARAMETER_NAME = ?";
+        try (Connection c = runtime.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, executionId);
+            ps.setString(2, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
     }
 
     private void abandon(long executionId, String why) {
@@ -138,7 +164,7 @@ public final class JobRunner {
         runtime.jobRepository().update(e);
     }
 
-    private RunOutcome outcome(RunIdentity id, long run, boolean restarted, JobExecution execution) {
+    private RunOutcome outcome(RunIdentity id, long run, boolean restarted, JobExecution execution, boolean replayed) {
         ExitCode code;
         String message = null;
         if (execution.getStatus() == BatchStatus.COMPLETED) {
@@ -178,7 +204,7 @@ public final class JobRunner {
             steps.add(se.getStepName());
         }
         return new RunOutcome(id, execution.getJobInstance().getInstanceId(), execution.getId(), run, restarted,
-                execution.getStatus(), code, message, execution.getExecutionContext(), steps);
+                execution.getStatus(), code, message, execution.getExecutionContext(), replayed ? List.of() : steps, replayed);
     }
 
     private record LastExecution(long executionId, BatchStatus status, long run, String exitCode) {

@@ -20,5 +20,10 @@ public record RunOutcome(
         ExitCode exitCode,
         String message,
         ExecutionContext context,
-        List<String> stepsRun) {
+        List<String> stepsRun,
+        boolean replayed) {
+    /** The run of an identity that already completed in the same Airflow run, found again by a retry (nothing was launched). */
+    public boolean replayed() {
+        return replayed;
+    }
 }

@@ -23,6 +23,7 @@ import java.util.Map;
  * then the JSON result, the metrics (file + Pushgateway) and the one-line summary on stdout.
  */
 public final class RunSupport {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunSupport.class);
     private RunSupport() {
     }
 
@@ -73,13 +74,30 @@ public final class RunSupport {
             ResultParts parts;
             Map<String, Object> run = new LinkedHashMap<>();
             try {
-                outcome = new JobRunner(platform.batch()).run(id, scope, job.build(metrics), extraParameters, job::resumable);
+                Map<String, String> extra = extraParameters;
+                java.util.Optional<String> airflowRun = platform.config().runId();
+                if (airflowRun.isPresent() && job.replaysCompletedRetry()) {
+                    extra = new LinkedHashMap<>(extraParameters);
+                    extra.put(JobRunner.AIRFLOW_RUN_ID, airflowRun.get());
+                }
+                outcome = new JobRunner(platform.batch()).run(id, scope, job.build(metrics), extra, job::resumable);
+                if (outcome.replayed()) {
+                    java.util.Optional<String> recorded = platform.results().recorded(outcome.jobExecutionId());
+                    if (recorded.isPresent()) {
+                        return replay(platform, id, scope, outcome, airflowRun.orElseThrow(), recorded.get(), out);
+                    }
+                    // the process died after the run completed but before it recorded its result: describe it now
+                    LOG.info("{}: execution {} completed without a recorded result; recording it now", id, outcome.jobExecutionId());
+                }
                 parts = job.describe(outcome);
                 run.put("job_instance_id", outcome.jobInstanceId());
                 run.put("job_execution_id", outcome.jobExecutionId());
                 run.put("run", outcome.run());
                 run.put("restarted", outcome.restarted());
                 run.put("steps_run", outcome.stepsRun());
+                if (outcome.replayed()) {
+                    run.put("replayed", true);
+                }
                 if (!scope.isEmpty()) {
                     run.put("scope", scope);
                 }
@@ -92,6 +110,20 @@ public final class RunSupport {
         } finally {
             Logs.clearRunContext();
         }
+    }
+
+    /**
+     * A retry within the same Airflow run of a run that completed: its recorded result, as it was, goes to the
+     * result file and the XCom copy again; nothing is recomputed, and no metrics are pushed a second time.
+     */
+    private static JobResult replay(Platform platform, RunIdentity id, String scope, RunOutcome outcome, String airflowRun, String json,
+                                    PrintWriter out) {
+        JobResult recorded = JobResult.fromJson(json);
+        platform.results().writeFiles(recorded, scope);
+        out.println(recorded.summary() + " [recorded result of execution " + outcome.jobExecutionId() + ": the run completed in Airflow run "
+                + airflowRun + "; not recomputed]");
+        out.flush();
+        return recorded;
     }
 
     private static JobResult finish(Platform platform, RunIdentity id, String scope, Instant started, JobMetrics metrics, ExitCode code,

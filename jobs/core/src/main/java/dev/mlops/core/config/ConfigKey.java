@@ -31,7 +31,9 @@ public enum ConfigKey {
     SAGEMAKER_NETWORK_ISOLATION("sagemaker.network_isolation", "run SageMaker training, tuning and models without network access (true/false)", "true"),
     AUDIT_ANCHOR_URI("audit.anchor_uri", "where mlops audit anchor writes the ledger's daily heads (s3://<audit bucket>/<prefix>/, under Object Lock; file:// locally); unset = no anchors", ""),
     PUSHGATEWAY_URL("metrics.pushgateway_url", "Prometheus Pushgateway to push job metrics to (unset = no push)", ""),
-    RESULT_PATH("result.path", "extra copy of the JSON result (in a pod: /airflow/xcom/return.json, set automatically when /airflow/xcom exists)", "");
+    RESULT_PATH("result.path", "extra copy of the JSON result (in a pod: /airflow/xcom/return.json, set automatically when /airflow/xcom exists)", ""),
+    RUN_ID("run.id", "the Airflow run id of the task (the DAGs set MLOPS_RUN_ID to {{ run_id }}); a retry within the same Airflow run "
+            + "of a completed run that registers, promotes or writes the audit ledger returns the recorded result instead of recomputing", "");
 
     /** Pattern keys: {@code connections.<name>.jdbc_url|user|password} and {@code spark.conf.<spark key>}. */
     public static final String CONNECTIONS_PREFIX = "connections.";

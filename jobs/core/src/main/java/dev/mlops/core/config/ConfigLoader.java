@@ -218,6 +218,7 @@ public final class ConfigLoader {
                 kmsKeyId(values, origins),
                 bool(values, origins, "sagemaker.network_isolation", true),
                 anchorUri(values, origins),
+                Optional.ofNullable(values.get("run.id")),
                 origins);
     }
 

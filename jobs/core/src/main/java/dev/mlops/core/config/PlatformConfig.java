@@ -33,6 +33,7 @@ public record PlatformConfig(
         Optional<String> sagemakerKmsKeyId,
         boolean sagemakerNetworkIsolation,
         Optional<URI> auditAnchorUri,
+        Optional<String> runId,
         Map<String, String> origins) {
 
     public PlatformConfig {
@@ -42,6 +43,7 @@ public record PlatformConfig(
         requireNonNull(landingUri, "landingUri is null");
         requireNonNull(sagemakerKmsKeyId, "sagemakerKmsKeyId is null");
         requireNonNull(auditAnchorUri, "auditAnchorUri is null");
+        runId = runId == null ? Optional.empty() : runId.map(String::strip).filter(s -> !s.isEmpty());
         connections = Map.copyOf(connections);
         sparkConf = Map.copyOf(sparkConf);
         origins = Map.copyOf(origins);

@@ -65,10 +65,13 @@ public final class LocalPostgres implements AutoCloseable {
             EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(false)
-                    .setServerConfig("max_connections", "100")
-                    .setServerConfig("fsync", "off")
-                    .setServerConfig("synchronous_commit", "off")
-                    .setServerConfig("full_page_writes", "off");
+                    .setServerConfig("max_connections", "100");
+            // the registry and the audit ledger of MLOPS_HOME live here: crash-safe unless a test JVM says otherwise
+            // (explicitly, as well: a data directory a test left keeps no setting between starts)
+            boolean unsafe = unsafeFast();
+            b.setServerConfig("fsync", unsafe ? "off" : "on")
+                    .setServerConfig("synchronous_commit", unsafe ? "off" : "on")
+                    .setServerConfig("full_page_writes", unsafe ? "off" : "on");
             if (port > 0) {
                 b.setPort(port);
             }
@@ -83,7 +86,18 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
-    /** Starts a throw-away server in a temporary directory (tests). */
+    /**
+     * System property that trades crash safety for speed ({@code fsync}, {@code synchronous_commit} and
+     * {@code full_page_writes} off) for servers under {@code MLOPS_HOME}. Only the test JVMs set it (surefire's
+     * {@code systemPropertyVariables} in the parent pom); a user's local database is always durable.
+     */
+    public static final String UNSAFE_FAST_PROPERTY = "mlops.postgres.unsafe-fast";
+
+    static boolean unsafeFast() {
+        return Boolean.getBoolean(UNSAFE_FAST_PROPERTY);
+    }
+
+    /** Starts a throw-away server in a temporary directory (tests, benchmarks: nothing in it outlives the process). */
     public static LocalPostgres startEphemeral() {
         try {
             EmbeddedPostgres pg = EmbeddedPostgres.builder()

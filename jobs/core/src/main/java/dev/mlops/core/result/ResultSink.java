@@ -80,6 +80,37 @@ public final class ResultSink {
         return file;
     }
 
+    /**
+     * Writes an already recorded result again, as it is: the result file and the extra copy (the XCom a retried
+     * task must return), not the database (it holds it).
+     */
+    public Path writeFiles(JobResult result, String scope) {
+        String json = result.toJson();
+        Path file = pathFor(result.job(), result.model(), result.date(), scope);
+        try {
+            writeAtomically(file, json);
+            if (extraCopy.isPresent()) {
+                writeAtomically(extraCopy.get(), json);
+            }
+        } catch (IOException e) {
+            LOG.warn("could not write the result file {}: {}", file, e.getMessage());
+        }
+        return file;
+    }
+
+    /** The result recorded for an execution ({@code mlops_run_result}), if any. */
+    public Optional<String> recorded(long jobExecutionId) {
+        String sql = "SELECT result::text FROM mlops_run_result WHERE job_execution_id = ?";
+        try (Connection c = metadata.get().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, jobExecutionId);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw dev.mlops.core.JobException.retryable("cannot read the recorded result of execution " + jobExecutionId + ": " + e.getMessage(), e);
+        }
+    }
+
     private static void writeAtomically(Path file, String json) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");

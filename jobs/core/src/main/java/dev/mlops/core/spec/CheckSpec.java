@@ -76,6 +76,7 @@ public record CheckSpec(CheckKind kind, String name, String column, List<String>
             case SIZE -> check(min != null || max != null, "min", "expected min and/or max row count for a size check");
             case SATISFIES -> {
                 check(predicate != null && !predicate.isBlank(), "predicate", "expected a SQL predicate, e.g. 'end_ts >= start_ts'");
+                SqlExpressions.parse(predicate, "predicate");
                 check(name != null, "name", "expected a name for a satisfies check (it names the constraint in results)");
             }
             case MEAN, STDDEV -> {

@@ -40,6 +40,11 @@ public record DatasetSpec(String description, Boolean required, String eventTime
             for (String col : c.referencedColumns()) {
                 check(seen.contains(col), "checks[" + i + "].column", "expected one of the dataset's columns " + seen + ", got '" + col + "'");
             }
+            if (c.predicate() != null) {
+                // the predicate runs over the dataset's rows: every column it names must be declared
+                SqlExpressions.resolve(c.predicate(), columns.stream().map(ColumnSpec::name).toList(), "checks[" + i + "].predicate",
+                        "the dataset's columns");
+            }
             if (c.kind() == CheckKind.FRESHNESS) {
                 ColumnType t = columns.stream().filter(x -> x.name().equals(c.column())).findFirst().orElseThrow().type();
                 check(t == ColumnType.TIMESTAMP || t == ColumnType.DATE, "checks[" + i + "].column",

@@ -31,6 +31,9 @@ public record FeatureSpec(String name, String description, String expr, Aggregat
                     "expected the SQL expression to " + agg.specName() + " over, e.g. 'duration_min'");
         }
         check(expr == null || !expr.isBlank(), "expr", "expected a SQL expression");
+        if (expr != null) {
+            SqlExpressions.parse(expr, "expr");
+        }
     }
 
     /** The type the feature is stored as. */

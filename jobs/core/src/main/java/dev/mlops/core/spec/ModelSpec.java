@@ -74,7 +74,7 @@ public record ModelSpec(String model, String description, String owner, Task tas
                         + f + "' is also in group '" + other + "'");
             }
         }
-        checkTraining(training, task, label, features);
+        checkTraining(training, task, entity, label, features);
         checkQuality(quality, training, task);
         for (var e : features.entrySet()) {
             String key = "features." + e.getKey();
@@ -90,11 +90,20 @@ public record ModelSpec(String model, String description, String owner, Task tas
             checkColumn(src, g.source(), time, key + ".event_time", "a timestamp column");
             check(src.column(time).orElseThrow().type() == ColumnType.TIMESTAMP, key + ".event_time",
                     "expected a timestamp column, '" + time + "' is " + src.column(time).orElseThrow().type().specName());
+            // a feature's expression runs over the source dataset's rows
+            java.util.List<String> srcColumns = src.columns().stream().map(ColumnSpec::name).toList();
+            for (int i = 0; i < g.features().size(); i++) {
+                FeatureSpec f = g.features().get(i);
+                if (f.expr() != null) {
+                    SqlExpressions.resolve(f.expr(), srcColumns, key + ".features[" + i + "].expr",
+                            "the columns of its source dataset '" + g.source() + "'");
+                }
+            }
         }
     }
 
     /** Validates the training section against the task and the features (called from the constructor). */
-    private static void checkTraining(TrainingSpec training, Task task, LabelSpec label, Map<String, FeatureGroupSpec> features) {
+    private static void checkTraining(TrainingSpec training, Task task, String entity, LabelSpec label, Map<String, FeatureGroupSpec> features) {
         if (training == null) {
             return;
         }
@@ -106,6 +115,22 @@ public record ModelSpec(String model, String description, String owner, Task tas
         }
         for (String m : training.deployThresholds().keySet()) {
             check(metrics.contains(m), "training.deploy_thresholds." + m, "expected one of " + metrics + " for " + task.specName());
+        }
+        // a slice's expression runs over the training (and scoring) set: the event time, the entity keys, the
+        // features and the time features (not the label: scoring rows have none)
+        java.util.Set<String> setColumns = new java.util.LinkedHashSet<>();
+        setColumns.add("event_ts");
+        setColumns.add(entity);
+        for (FeatureGroupSpec g : features.values()) {
+            if (g != null) {
+                setColumns.add(g.entity());
+                setColumns.addAll(g.featureNames());
+            }
+        }
+        setColumns.addAll(training.timeFeatures());
+        for (int i = 0; i < training.slices().size(); i++) {
+            SqlExpressions.resolve(training.slices().get(i).expr(), setColumns, "training.slices[" + i + "].expr",
+                    "the training set's columns");
         }
         if (training.baseline() != null) {
             check(task == Task.REGRESSION, "training.baseline", "a feature as naive prediction is for regression; classification uses the base rate");

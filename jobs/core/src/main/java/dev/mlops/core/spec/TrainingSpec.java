@@ -57,6 +57,7 @@ public record TrainingSpec(SpecDuration window, Split split, Integer minLabelled
         public Slice {
             SpecViolation.checkName(name, "name");
             check(expr != null && !expr.isBlank(), "expr", "expected a SQL expression, e.g. \"CASE WHEN night_share > 0.5 THEN 'night' ELSE 'day' END\"");
+            SqlExpressions.parse(expr, "expr");
         }
     }
 

@@ -38,6 +38,34 @@ class LocalPostgresTest {
         }
     }
 
+    @Test
+    void aUsersHomeIsCrashSafeWhileTestHomesKeepTheFastSettings(@TempDir Path userHome, @TempDir Path testHome) throws Exception {
+        assertThat(System.getProperty(LocalPostgres.UNSAFE_FAST_PROPERTY))
+                .as("surefire runs the test JVMs with the fast settings (parent pom)").isEqualTo("true");
+        // a CLI run: nothing sets the property (the launcher, the images and a user's shell never do)
+        System.clearProperty(LocalPostgres.UNSAFE_FAST_PROPERTY);
+        try (LocalPostgres user = LocalPostgres.start(userHome, 0)) {
+            assertThat(user.owner()).isTrue();
+            assertThat(show(user, "fsync")).isEqualTo("on");
+            assertThat(show(user, "full_page_writes")).isEqualTo("on");
+            assertThat(show(user, "synchronous_commit")).isEqualTo("on");
+        } finally {
+            System.setProperty(LocalPostgres.UNSAFE_FAST_PROPERTY, "true");
+        }
+        try (LocalPostgres test = LocalPostgres.start(testHome, 0)) {
+            assertThat(show(test, "fsync")).isEqualTo("off");
+            assertThat(show(test, "full_page_writes")).isEqualTo("off");
+        }
+    }
+
+    private static String show(LocalPostgres pg, String setting) throws Exception {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("mlops"), LocalPostgres.USER, null);
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW " + setting)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     private static int query(String url) throws Exception {
         try (Connection c = DriverManager.getConnection(url, LocalPostgres.USER, null);
              Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT v FROM kept")) {

@@ -281,4 +281,76 @@ class SpecLoaderTest {
         assertThat(rowLevel.keyPath()).isEqualTo("features.zone.features[0].missing_days");
         assertThat(rowLevel.getMessage()).contains("applies to a windowed feature");
     }
+
+    private static final String EXPRESSIONS = VALID
+            .replace("label: {dataset: rides, delay: 1d}", "label: {dataset: rides, delay: 1d, event_time: ts, kind: count, granularity: 1h}")
+            .replace("      - {name: ts, type: timestamp}\n",
+                    "      - {name: ts, type: timestamp}\n"
+                    + "      - {name: dep_ts, type: timestamp}\n"
+                    + "      - {name: fare, type: double}\n"
+                    + "    checks:\n"
+                    + "      - {kind: satisfies, name: fare_positive, predicate: \"fare IS NULL OR fare > 0\"}\n") + """
+            features:
+              zone:
+                entity: zone_id
+                source: rides
+                ttl: 2d
+                features:
+                  - {name: dep_hour, expr: "hour(dep_ts)"}
+                  - {name: fares, expr: "filter(array(fare), x -> x > 0)"}
+                  - {name: fare_1h, agg: sum, expr: "COALESCE(Fare, 0)", window: 1h}
+            training:
+              window: 7d
+              slices:
+                - {name: part_of_day, expr: "CASE WHEN dep_hour < 12 THEN 'am' ELSE 'pm' END"}
+                - {name: weekday, expr: "date_format(event_ts, 'E')"}
+            """;
+
+    @Test
+    void wellFormedExpressionsOverDeclaredColumnsLoad() {
+        LoadedSpec s = SpecLoader.load("x.yaml", EXPRESSIONS, "m1");
+        assertThat(s.spec().training().slices()).hasSize(2);
+    }
+
+    @Test
+    void malformedFeatureExpressionNamesFileKeyAndParserMessage() {
+        SpecException e = fails(EXPRESSIONS.replace("hour(dep_ts)", "hour(dep_ts"));
+        assertThat(e.keyPath()).isEqualTo("features.zone.features[0].expr");
+        assertThat(e.getMessage()).contains("dags/models/m1.yaml: key 'features.zone.features[0].expr'")
+                .contains("'hour(dep_ts'").contains("PARSE_SYNTAX_ERROR").contains("(line 1, pos 11)");
+        SpecException windowed = fails(EXPRESSIONS.replace("COALESCE(Fare, 0)", "COALESCE(fare,, 0)"));
+        assertThat(windowed.keyPath()).isEqualTo("features.zone.features[2].expr");
+        assertThat(windowed.getMessage()).contains("PARSE_SYNTAX_ERROR");
+    }
+
+    @Test
+    void featureExpressionOverAnUnknownColumnFails() {
+        SpecException e = fails(EXPRESSIONS.replace("hour(dep_ts)", "hour(depart_ts)"));
+        assertThat(e.keyPath()).isEqualTo("features.zone.features[0].expr");
+        assertThat(e.getMessage()).contains("'depart_ts'").contains("source dataset 'rides'").contains("dep_ts");
+        // a feature without expr is the column of its name: that column must exist too
+        SpecException implicit = fails(EXPRESSIONS.replace("{name: fares, expr: \"filter(array(fare), x -> x > 0)\"}", "{name: tips}"));
+        assertThat(implicit.keyPath()).isEqualTo("features.zone.features[1].expr");
+        assertThat(implicit.getMessage()).contains("'tips'");
+    }
+
+    @Test
+    void malformedOrUnresolvedSatisfiesPredicateFails() {
+        SpecException syntax = fails(EXPRESSIONS.replace("fare IS NULL OR fare > 0", "fare IS NULL OR > 0"));
+        assertThat(syntax.keyPath()).isEqualTo("datasets.rides.checks[0].predicate");
+        assertThat(syntax.getMessage()).contains("PARSE_SYNTAX_ERROR");
+        SpecException column = fails(EXPRESSIONS.replace("fare IS NULL OR fare > 0", "fare IS NULL OR price > 0"));
+        assertThat(column.keyPath()).isEqualTo("datasets.rides.checks[0].predicate");
+        assertThat(column.getMessage()).contains("'price'").contains("the dataset's columns");
+    }
+
+    @Test
+    void malformedOrUnresolvedSliceExpressionFails() {
+        SpecException syntax = fails(EXPRESSIONS.replace("ELSE 'pm' END", "ELSE 'pm'"));
+        assertThat(syntax.keyPath()).isEqualTo("training.slices[0].expr");
+        assertThat(syntax.getMessage()).contains("PARSE_SYNTAX_ERROR");
+        SpecException column = fails(EXPRESSIONS.replace("dep_hour < 12", "hour(dep_ts) < 12"));
+        assertThat(column.keyPath()).isEqualTo("training.slices[0].expr");
+        assertThat(column.getMessage()).contains("'dep_ts'").contains("training set's columns").contains("dep_hour");
+    }
 }
