@@ -59,22 +59,40 @@ class DeploymentConsistencyTest {
         specs = TerraformTest.specs(REPO.resolve("dags/models"));
     }
 
+    /** Per environment: rendered once for all the tests (terraform console and the plan layer are the slow part). */
+    static final Map<String, List<JsonNode>> PODS = new java.util.concurrent.ConcurrentHashMap<>();
+    static final Map<String, JsonNode> RENDERED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static List<JsonNode> podTasks(String env) {
+        return PODS.computeIfAbsent(env, DeploymentConsistencyTest::renderPods);
+    }
+
+    static JsonNode render(String env) {
+        return RENDERED.computeIfAbsent(env, DeploymentConsistencyTest::renderTerraform);
+    }
+
     /** The job tasks of every DAG of an environment, as the plan layer renders them for Airflow. */
-    static List<JsonNode> podTasks(String env) throws IOException {
+    private static List<JsonNode> renderPods(String env) {
         String python = System.getenv().getOrDefault("MLOPS_PYTHON", "/usr/bin/python3");
         String out = Processes.run(List.of(python, "-m", "mlops_plan", "--env", env), REPO.resolve("dags"), "", 120);
         List<JsonNode> tasks = new ArrayList<>();
-        for (JsonNode plan : JSON.readTree(out)) {
+        JsonNode plans;
+        try {
+            plans = JSON.readTree(out);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("python3 -m mlops_plan --env " + env + " printed no JSON", e);
+        }
+        for (JsonNode plan : plans) {
             for (JsonNode t : plan.path("tasks")) {
                 if (t.path("kind").asText().equals("job")) {
                     tasks.add(t);
                 }
             }
         }
-        return tasks;
+        return List.copyOf(tasks);
     }
 
-    static JsonNode render(String env) {
+    private static JsonNode renderTerraform(String env) {
         List<String> models = new ArrayList<>(specs.keySet());
         List<String> online = new ArrayList<>();
         specs.forEach((m, groups) -> groups.forEach((g, on) -> {

@@ -59,44 +59,51 @@ final class TerraformRender {
                 }
                 """.formatted(modules.resolve("settings"), repo.resolve("dags/environments/" + env + ".yaml"), modules.resolve("job_policies"),
                 KMS_KEY_ID, hclList(onlineTables), hclList(models));
-        try {
-            Path dir = Files.createTempDirectory("mlops-tf-" + env + "-");
-            try {
-                Files.writeString(dir.resolve("main.tf"), main);
-                Processes.run(List.of(terraform, "init", "-input=false", "-no-color", "-backend=false"), dir, "", 120);
-                String out = Processes.run(List.of(terraform, "console", "-no-color"), dir,
-                        "jsonencode({settings = module.settings, documents = module.policies.documents, catalog = module.policies.catalog})\n", 120);
-                // console prints the expression's value: a JSON string literal holding our JSON
-                String literal = out.lines().filter(l -> l.startsWith("\"")).collect(Collectors.joining());
-                return JSON.readTree(JSON.readTree(literal).asText());
-            } finally {
-                try (var walk = Files.walk(dir)) {
-                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return inTempDirectory("mlops-tf-" + env + "-", dir -> {
+            Files.writeString(dir.resolve("main.tf"), main);
+            init(terraform, dir);
+            String out = Processes.run(List.of(terraform, "console", "-no-color"), dir,
+                    "jsonencode({settings = module.settings, documents = module.policies.documents, catalog = module.policies.catalog})\n", 120);
+            // console prints the expression's value: a JSON string literal holding our JSON
+            String literal = out.lines().filter(l -> l.startsWith("\"")).collect(Collectors.joining());
+            return JSON.readTree(JSON.readTree(literal).asText());
+        });
     }
 
     /** Runs {@code terraform test} in a provider-free module (on a copy, so no .terraform/ is left behind); its output. */
     static String test(Path module) {
         String terraform = System.getProperty("terraform", "terraform");
-        try {
-            Path dir = Files.createTempDirectory("mlops-tftest-");
-            try {
-                try (var walk = Files.walk(module)) {
-                    for (Path p : walk.filter(p -> !p.toString().contains("/.terraform")).toList()) {
-                        Path to = dir.resolve(module.relativize(p).toString());
-                        if (Files.isDirectory(p)) {
-                            Files.createDirectories(to);
-                        } else {
-                            Files.copy(p, to);
-                        }
+        return inTempDirectory("mlops-tftest-", dir -> {
+            try (var walk = Files.walk(module)) {
+                for (Path p : walk.filter(p -> !p.toString().contains("/.terraform")).toList()) {
+                    Path to = dir.resolve(module.relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(to);
+                    } else {
+                        Files.copy(p, to);
                     }
                 }
-                Processes.run(List.of(terraform, "init", "-input=false", "-no-color", "-backend=false"), dir, "", 120);
-                return Processes.run(List.of(terraform, "test", "-no-color"), dir, "", 300);
+            }
+            init(terraform, dir);
+            return Processes.run(List.of(terraform, "test", "-no-color"), dir, "", 300);
+        });
+    }
+
+    /** terraform init of a provider-free root module: nothing to download, no backend. */
+    private static void init(String terraform, Path dir) {
+        Processes.run(List.of(terraform, "init", "-input=false", "-no-color", "-backend=false"), dir, "", 120);
+    }
+
+    private interface InDirectory<T> {
+        T apply(Path dir) throws IOException;
+    }
+
+    /** Runs {@code work} in a new temporary directory, deleted afterwards (with what terraform left in it). */
+    private static <T> T inTempDirectory(String prefix, InDirectory<T> work) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            try {
+                return work.apply(dir);
             } finally {
                 try (var walk = Files.walk(dir)) {
                     walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
