@@ -26,23 +26,24 @@ ACCEPT_CONTRACT_VIOLATION = || test $$? -eq 3
 # the pipeline plan layer runs on this interpreter (it needs PyYAML: make python-yaml installs Debian's python3-yaml)
 export MLOPS_PYTHON ?= $(DAGS_PYTHON)
 
-ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
-IMAGE_TAG ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
-STEPS := $(notdir $(patsubst %/Dockerfile,%,$(wildcard images/*/Dockerfile)))
-STEPS := $(filter-out build base,$(STEPS))
+# the job images (images/build.sh): one per step on a shared base
+IMAGE_STEPS := ingest validate features train transform shadow quality promote
 
-.PHONY: help build test demo bench images athena-ddl clean
+.PHONY: help build test demo bench images engine-start engine-stop engine-status athena-ddl clean
 
 help:
 	@echo "make build  - compile and package every job (jars + lib/ under jobs/*/target)"
-	@echo "make test   - run all tests (embedded PostgreSQL and Spark start by themselves; no Docker)"
+	@echo "make test   - run all tests (embedded PostgreSQL and Spark start by themselves); starts a container engine first"
+	@echo "              (images/engine.sh: Debian's docker.io, installed when missing) for ImagesIT, and stops it after if it started it"
 	@echo "make demo   - last week of synthetic data through ingest, validate, features, train, transform, shadow, quality, promote (.mlops/)"
 	@echo "make bench  - ingest vs a raw Spark CSV->Parquet conversion, validate vs one raw aggregation (BENCH_ROWS, default 10M),"
 	@echo "              features: point-in-time join vs DuckDB and pandas, online writes vs raw BatchWriteItem (BENCH_FEATURES_*),"
 	@echo "              train: XGBoost4J training vs Python XGBoost on the same data (BENCH_TRAIN_*),"
 	@echo "              transform: Parquet -> Scorer -> Parquet vs raw XGBoost4J predict and Python XGBoost (BENCH_TRANSFORM_*),"
 	@echo "              drift: DriftStats on 30 features vs one raw Spark scan of the same Parquet, and its passes (BENCH_DRIFT_*)"
-	@echo "make images - build the job images with docker or podman (images/; needs a running engine)"
+	@echo "make images - build the job images from the built jars (images/build.sh; make build first when jars are missing),"
+	@echo "              tagged IMAGE_TAG (default: the project version); starts the engine when none answers and leaves it running"
+	@echo "make engine-start / engine-stop / engine-status - the container engine (images/engine.sh; stop stops only one it started)"
 	@echo "make terraform-check - terraform fmt -check, validate and the modules' terraform tests on terraform/ (skipped"
 	@echo "              when terraform is not on PATH; make test checks terraform/ without it; TF_INIT_FLAGS for a mirror)"
 	@echo "make monitoring-check - promtool check/test rules on terraform/modules/monitoring and MonitoringRulesTest (installs"
@@ -57,8 +58,12 @@ build:
 # verify (not just test): modules use each other's packaged test-jars. -fae: a failing module does not stop the
 # others (those that depend on it are skipped). Ends with what ran: per module run / failed / skipped, the ten
 # slowest classes and `N passed, N failed` (.ci/test_summary.py); the exit code is the first failure's
+# A container engine first (images/engine.sh start: one that answers already is used and left alone), for ImagesIT,
+# which builds and runs the images; stopped at the end only if this started it.
 test: python-yaml
 	@rm -rf target/dags-tests.log jobs/*/target/surefire-reports jobs/*/target/failsafe-reports; rc=0; \
+	engine=$$(images/engine.sh start) || echo "make test: no container engine started (ImagesIT says why)"; \
+	trap '[ "$$engine" != started ] || images/engine.sh stop' EXIT; \
 	$(MVN) -fae verify || rc=$$?; \
 	$(MAKE) --no-print-directory dags-test || { [ $$rc -ne 0 ] || rc=1; }; \
 	$(DAGS_PYTHON) .ci/test_summary.py $(CURDIR); exit $$rc
@@ -109,16 +114,20 @@ athena-ddl: build
 	  MLOPS_LOG_FORMAT=text ./mlops spec --athena-views --model $$model > sql/athena/views/$$model.sql || exit 1; \
 	  echo "wrote sql/athena/views/$$model.sql"; done
 
-images:
-	@if [ -z "$(ENGINE)" ] || ! $(ENGINE) info >/dev/null 2>&1; then \
-	  echo "make images: no running docker or podman engine here; ImagesIT (make test) checks the image definitions instead"; exit 1; fi
-	$(ENGINE) build -f images/build/Dockerfile -t mlops-build:$(IMAGE_TAG) .
-	$(ENGINE) build -f images/base/Dockerfile --build-arg BUILD_IMAGE=mlops-build:$(IMAGE_TAG) \
-	  --build-arg REVISION=$(IMAGE_TAG) -t mlops-base:$(IMAGE_TAG) .
-	@for step in $(STEPS); do \
-	  $(ENGINE) build -f images/$$step/Dockerfile --build-arg BUILD_IMAGE=mlops-build:$(IMAGE_TAG) \
-	    --build-arg BASE_IMAGE=mlops-base:$(IMAGE_TAG) --build-arg REVISION=$(IMAGE_TAG) -t mlops-$$step:$(IMAGE_TAG) . || exit 1; \
-	done
+# the job images from the jars Maven built (images/README.md): images/build.sh, after make build when a jar is missing.
+# IMAGE_TAG (default: the project version), JRE_IMAGE (default: mlops-jre:17-bookworm, made here with debootstrap)
+images: engine-start
+	@[ -d jobs/cli/target/lib ] && for s in $(IMAGE_STEPS); do [ -f jobs/$$s/target/mlops-$$s-runnable.jar ] || exit 1; done \
+	  || $(MAKE) --no-print-directory build
+	images/build.sh $(IMAGE_STEPS)
+
+# the container engine: images/engine.sh (dockerd without a bridge or NAT: builds and containers use the host network)
+engine-start:
+	@images/engine.sh start >/dev/null
+engine-stop:
+	@images/engine.sh stop
+engine-status:
+	@images/engine.sh status
 
 # terraform/ with real Terraform, when it is on PATH: fmt -check, then init -backend=false and validate in every
 # environment, module and example, and `terraform test` where a module has tests/ (Terraform 1.7+). It runs on a
