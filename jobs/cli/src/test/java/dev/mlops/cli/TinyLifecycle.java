@@ -24,9 +24,9 @@ import java.util.stream.Stream;
 /**
  * The lake and the results of a whole lifecycle of the tiny demand model (spec {@code tt}), run in
  * process once per test JVM and shared by the tests that look at what the jobs leave behind
- * (MonitoringRulesTest: the metrics; AthenaViewsTest: the tables and views). One day comes from a
- * landing file through ingest and validate (a warning-level check fails on it, an error-level one
- * does not); features; train twice (production, then a candidate); transform with both; shadow;
+ * (MonitoringRulesTest: the metrics; AthenaViewsTest and AthenaViewsTrinoTest: the tables and
+ * views). One day comes from a landing file through ingest and validate (a warning-level check
+ * fails on it, an error-level one does not); features; train twice (production, then a candidate); transform with both; shadow;
  * quality; promote; the audit ledger's check and its export (the day or days the runs took, UTC).
  */
 final class TinyLifecycle {
