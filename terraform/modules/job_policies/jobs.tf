@@ -3,6 +3,8 @@
 #
 #   reads / writes   lake prefixes under the lake root (docs/architecture.md, "Lake layout"); every
 #                    job that writes also stages under _staging/<job>/ and publishes by rename
+#   staging          (optional) the staging areas when not just _staging/<job>/: the promote image also runs
+#                    `mlops audit export`, which stages under _staging/audit-export/
 #   online_store     the online-store tables: features writes them and `mlops features get` reads one item
 #   sagemaker        none | train | transform | promote: the SageMaker actions of that step
 #   describe_alarms  reads CloudWatch alarms named <alarm_name_prefix>... (promote's gate)
@@ -26,7 +28,8 @@ locals {
       audit_anchor    = false
     }
     features = {
-      reads           = ["validated"]
+      # raw/: whether a day missing from validated/ was ingested (validate stopped it) or never came (FeatureEngine)
+      reads           = ["validated", "raw"]
       writes          = ["features"]
       online_store    = true
       sagemaker       = "none"
@@ -69,6 +72,7 @@ locals {
       # the candidate's test split is rebuilt from validated/ and features/ to score both versions on it
       reads           = ["models", "validated", "features", "shadow_results", "quality_metrics"]
       writes          = ["audit"]
+      staging         = ["promote", "audit-export"]
       online_store    = false
       sagemaker       = "promote"
       describe_alarms = true

@@ -11,7 +11,7 @@ locals {
   prefixes = {
     for j, c in local.jobs : j => {
       read  = [for p in c.reads : "${local.kp}${p}"]
-      write = concat([for p in c.writes : "${local.kp}${p}"], ["${local.kp}_staging/${j}"])
+      write = concat([for p in c.writes : "${local.kp}${p}"], [for s in lookup(c, "staging", [j]) : "${local.kp}_staging/${s}"])
     }
   }
   # the lake root and its parents: S3A probes every parent of a path it creates, up to the root
@@ -50,18 +50,19 @@ locals {
         jsonencode(merge(
           { Sid = "ListOwnPrefixes", Effect = "Allow", Action = ["s3:ListBucket"], Resource = [var.lake_bucket_arn] },
           { for k, v in { Condition = { StringLike = { "s3:prefix" = concat(
-            [local.kp],
+            # the lake root, and _staging/: S3A lists the parents of a directory it creates (_staging/<job>/ the first time)
+            [local.kp, "${local.kp}_staging/"],
             flatten([for p in concat(local.prefixes[j].read, local.prefixes[j].write) : [p, "${p}/*"]])
           ) } } } : k => v if var.restrict_listing_to_prefixes }
         )),
         jsonencode({ Sid = "BucketLocation", Effect = "Allow", Action = ["s3:GetBucketLocation"], Resource = [var.lake_bucket_arn] }),
       ],
-      length(local.root_keys) > 0 ? [jsonencode({
+      [jsonencode({
         Sid      = "LakeRootProbes"
         Effect   = "Allow"
         Action   = ["s3:GetObject"]
-        Resource = [for k in local.root_keys : "${var.lake_bucket_arn}/${k}"]
-      })] : [],
+        Resource = [for k in concat(local.root_keys, ["${local.kp}_staging"]) : "${var.lake_bucket_arn}/${k}"]
+      })],
       [
         jsonencode({
           Sid      = "Read"

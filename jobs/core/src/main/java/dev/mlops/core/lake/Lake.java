@@ -197,11 +197,15 @@ public final class Lake {
         return readText(Manifest.pathIn(partition)).map(Manifest::fromJson).map(m -> m.run().jobInstanceId()).orElse(-1L);
     }
 
-    /** Removes a run's staging directory and the parents it leaves empty. */
+    /**
+     * Removes a run's staging directory and the parents it leaves empty, up to the model's: {@code _staging/<job>/} stays.
+     * On S3 removing a directory's last child makes S3A put a marker for its parent, and a job may write only under
+     * its own {@code _staging/<job>/} (terraform/modules/job_policies): a marker at {@code _staging/} would be denied.
+     */
     public void cleanStaging(String job, String model, LocalDate date, long runKey) {
         delete(staging(job, model, date, runKey));
         Path parent = stagingParent(job, model, date);
-        for (int up = 0; up < 3 && deleteIfEmpty(parent); up++) {
+        for (int up = 0; up < 2 && deleteIfEmpty(parent); up++) {
             parent = parent.getParent();
         }
     }

@@ -27,6 +27,10 @@ public final class SparkSessions {
             // the v1 default chain includes web identity (IRSA service accounts in EKS) and instance profiles
             b.config("spark.hadoop.fs.s3a.aws.credentials.provider", "com.amazonaws.auth.DefaultAWSCredentialsProviderChain");
             config.awsRegion().ifPresent(r -> b.config("spark.hadoop.fs.s3a.endpoint.region", r));
+            // keep directory markers: without it S3A deletes every parent's marker after each write, one DELETE per
+            // level up to the bucket root, outside the job's own prefixes (denied by its role; measured in the
+            // production rehearsal, jobs/deploy). Every S3A client since Hadoop 3.2.2/3.3.1 reads kept markers
+            b.config("spark.hadoop.fs.s3a.directory.marker.retention", "keep");
         }
         config.sparkConf().forEach(b::config);
         return b.getOrCreate();
