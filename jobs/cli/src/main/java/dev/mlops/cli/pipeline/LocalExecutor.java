@@ -85,6 +85,7 @@ public final class LocalExecutor {
     private final PrintWriter progress;
     private final Path logs;
     private final boolean batchRanges;
+    private final JobRunner runner;
 
     public LocalExecutor(Platform platform, PlanSource plans, PrintWriter progress, boolean batchRanges) {
         this(platform, plans::get, progress, batchRanges);
@@ -97,6 +98,20 @@ public final class LocalExecutor {
         this.progress = progress;
         this.logs = platform.config().home().resolve("pipeline");
         this.batchRanges = batchRanges;
+        this.runner = this::runInProcess;
+    }
+
+    /**
+     * Runs every job task with {@code runner} instead of in this process, one date at a time (no range runs), with
+     * task logs under {@code logs}: the same scheduling, trigger rules, exit-code mapping, branches and triggers.
+     */
+    public LocalExecutor(java.util.function.Function<String, Plan> plans, JobRunner runner, PrintWriter progress, Path logs) {
+        this.platform = null;
+        this.plans = plans;
+        this.progress = progress;
+        this.logs = logs;
+        this.batchRanges = false;
+        this.runner = runner;
     }
 
     /** Runs the DAG for every date of [from, to], in order. */
@@ -183,12 +198,11 @@ public final class LocalExecutor {
             switch (t.kind()) {
                 case "job" -> {
                     List<String> args = t.arguments().stream().map(a -> Templates.render(a, ctx)).toList();
-                    Instant started = Instant.now();
-                    Invocation inv = invokeWithRetries(t, args, logs.resolve(plan.dagId()).resolve(date.toString()).resolve(t.taskId() + ".log"));
-                    State s = state(t, inv.exitCode());
-                    Map<String, Object> result = s == State.SUCCESS ? result(t.job(), plan.model(), dateOf(args, date), started) : Map.of();
-                    runs.put(t.taskId(), new TaskRun(t.taskId(), s, inv.exitCode(), inv.took(), headline(inv), result));
-                    say("%s  %-16s %-15s %6.1fs  %s", indent, t.taskId(), s.label, inv.took().toMillis() / 1000.0, headline(inv));
+                    JobRunner.JobRun run = runWithRetries(plan, t, args, ctx, logs.resolve(plan.dagId()).resolve(date.toString()).resolve(t.taskId() + ".log"));
+                    State s = state(t, run.exitCode());
+                    Invocation inv = new Invocation(run.exitCode(), run.out(), run.err(), run.took());
+                    runs.put(t.taskId(), new TaskRun(t.taskId(), s, run.exitCode(), run.took(), headline(inv), s == State.SUCCESS ? run.result() : Map.of()));
+                    say("%s  %-16s %-15s %6.1fs  %s", indent, t.taskId(), s.label, run.took().toMillis() / 1000.0, headline(inv));
                 }
                 case "branch" -> {
                     Plan.Condition c = t.condition();
@@ -259,6 +273,25 @@ public final class LocalExecutor {
             }
         }
         return v != null && v.equals(c.equals());
+    }
+
+    private JobRunner.JobRun runWithRetries(Plan plan, Plan.Task t, List<String> args, Templates.Context ctx, Path log) {
+        int retries = t.retries() == null ? 0 : t.retries();
+        JobRunner.JobRun run = runner.run(plan, t, args, ctx, log);
+        for (int attempt = 1; attempt <= retries && run.exitCode() == ExitCode.FAILED.code(); attempt++) {
+            say("  %s: exit 1 (retryable): retry %d of %d", t.taskId(), attempt, retries);
+            JobRunner.JobRun again = runner.run(plan, t, args, ctx, log);
+            run = new JobRunner.JobRun(again.exitCode(), again.out(), again.err(), run.took().plus(again.took()), again.result());
+        }
+        return run;
+    }
+
+    /** The in-process runner: the job's command on this process's platform, its result read from the results store. */
+    private JobRunner.JobRun runInProcess(Plan plan, Plan.Task t, List<String> args, Templates.Context ctx, Path log) {
+        Instant started = Instant.now();
+        Invocation inv = invoke(t.job(), args, log);
+        Map<String, Object> result = inv.exitCode() == 0 ? result(t.job(), plan.model(), dateOf(args, LocalDate.parse(ctx.ds())), started) : Map.of();
+        return new JobRunner.JobRun(inv.exitCode(), inv.out(), inv.err(), inv.took(), result);
     }
 
     private Invocation invokeWithRetries(Plan.Task t, List<String> args, Path log) {

@@ -28,12 +28,22 @@ public final class PlanSource {
     private final Path dagsDir;
     private final Path specsDir;
     private final String python;
+    private final String env;
     private final Map<String, Plan> cache = new LinkedHashMap<>();
 
     public PlanSource(Path dagsDir, Path specsDir, String python) {
+        this(dagsDir, specsDir, python, "local");
+    }
+
+    /**
+     * The plans as the plan layer renders them for {@code env}: {@code local} (the local executor's: no Kubernetes) or
+     * a deployment, {@code dags/environments/<env>.yaml} (the pods' images, environment and secrets, as Airflow gets them).
+     */
+    public PlanSource(Path dagsDir, Path specsDir, String python, String env) {
         this.dagsDir = dagsDir;
         this.specsDir = specsDir;
         this.python = python;
+        this.env = env;
     }
 
     /**
@@ -84,7 +94,7 @@ public final class PlanSource {
     }
 
     private String invoke() {
-        List<String> cmd = new ArrayList<>(Arrays.asList(python, "-m", "mlops_plan", "--env", "local", "--specs", specsDir.toString()));
+        List<String> cmd = new ArrayList<>(Arrays.asList(python, "-m", "mlops_plan", "--env", env, "--specs", specsDir.toString()));
         Process p;
         try {
             p = new ProcessBuilder(cmd).directory(dagsDir.toFile()).redirectErrorStream(false).start();

@@ -62,7 +62,7 @@ class LocalExecutorTest {
 
     static Plan.Task job(String id, List<String> args, List<String> upstream, String rule) {
         return new Plan.Task(id, "job", args.get(0), "", "mlops-" + args.get(0) + ":local", args.subList(1, args.size()), upstream, rule,
-                List.of(100), 1, null, null, null, null, null);
+                List.of(100), 1, null, null, null, null, null, null, null, null, null);
     }
 
     static Map<String, State> states(DagRun r) {
@@ -83,9 +83,9 @@ class LocalExecutorTest {
                 // (a fixed date, so it has work whatever the run's date)
                 job("after_broken", List.of("ingest", "--date", D1.toString(), "--model", "tt"), List.of("broken"), "none_failed"),
                 new Plan.Task("decide", "branch", null, "", null, null, List.of("validate"), "all_success", null, null,
-                        new Plan.Condition("validate", List.of("exit_code"), 0), List.of("go"), List.of("stop"), null, null),
+                        new Plan.Condition("validate", List.of("exit_code"), 0), List.of("go"), List.of("stop"), null, null, null, null, null, null),
                 new Plan.Task("go", "trigger", null, "", null, null, List.of("decide"), "all_success", null, null, null, null, null, "tt_child",
-                        Map.of("date", "{{ ds }}", "ignored", "{{ run_id }}")),
+                        Map.of("date", "{{ ds }}", "ignored", "{{ run_id }}"), null, null, null, null),
                 job("stop", concat("validate", day), List.of("decide"), "all_success")));
         Function<String, Plan> lookup = id -> id.equals("tt_child") ? child : null;
         StringWriter progress = new StringWriter();
