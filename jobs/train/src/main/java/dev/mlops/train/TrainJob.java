@@ -507,7 +507,7 @@ public final class TrainJob implements BatchJob {
     }
 
     /** model.tar.gz with one file at its root, as SageMaker's XGBoost container writes and reads it. */
-    static byte[] tarGz(String name, byte[] content) {
+    public static byte[] tarGz(String name, byte[] content) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(bytes))) {
             TarArchiveEntry entry = new TarArchiveEntry(name);

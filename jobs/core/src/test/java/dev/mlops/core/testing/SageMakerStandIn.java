@@ -36,7 +36,7 @@ import java.util.function.Consumer;
 
 /**
  * A local stand-in for the SageMaker API: point an AWS SDK v2 {@code SageMakerClient} at
- * {@link #endpoint()} (region us-east-1, any static credentials). It speaks AWS JSON 1.1, checks
+ * {@link #endpoint()} (region us-east-1, or the one {@link #start(String, String)} names; any static credentials). It speaks AWS JSON 1.1, checks
  * that requests are SigV4-signed for {@code sagemaker}, validates every request against AWS's own
  * API model ({@link SageMakerApiModel}: required members, types, enums, lengths, patterns,
  * ranges, nested shapes) and answers as the service does: {@code ValidationException} with the
@@ -63,18 +63,26 @@ public final class SageMakerStandIn implements AutoCloseable {
     public static final String ACCOUNT = "123456789012";
     private static final String CONTENT_TYPE = "application/x-amz-json-1.1";
 
-    /** A request the stand-in accepted (answered 200). */
-    public record Call(String operation, JsonNode body) {
+    /** A request the stand-in accepted (answered 200), the access key id its signature names, and the answer. */
+    public record Call(String operation, JsonNode body, String accessKeyId, JsonNode response) {
+        public Call(String operation, JsonNode body) {
+            this(operation, body, null, null);
+        }
     }
 
-    /** A request the stand-in answered with an error. */
-    public record Rejection(String operation, JsonNode body, int status, String errorCode, String message) {
+    /** A request the stand-in answered with an error, and the access key id its signature names. */
+    public record Rejection(String operation, JsonNode body, int status, String errorCode, String message, String accessKeyId) {
+        public Rejection(String operation, JsonNode body, int status, String errorCode, String message) {
+            this(operation, body, status, errorCode, message, null);
+        }
     }
 
     /** The kinds of jobs that run and complete. */
     public enum JobKind { TRAINING, TUNING, TRANSFORM }
 
     private final ObjectMapper json = new ObjectMapper();
+    private final String region;
+    private final String account;
     private final SageMakerApiModel model = SageMakerApiModel.load();
     private final HttpServer server;
     private final ExecutorService executor;
@@ -157,7 +165,9 @@ public final class SageMakerStandIn implements AutoCloseable {
         }
     }
 
-    private SageMakerStandIn() throws IOException {
+    private SageMakerStandIn(String region, String account) throws IOException {
+        this.region = region;
+        this.account = account;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "sagemaker-stand-in");
@@ -173,8 +183,13 @@ public final class SageMakerStandIn implements AutoCloseable {
     private String rollBackNext;
 
     public static SageMakerStandIn start() {
+        return start(REGION, ACCOUNT);
+    }
+
+    /** Starts a stand-in that answers for {@code account} in {@code region} (its ARNs; requests must be signed for that region). */
+    public static SageMakerStandIn start(String region, String account) {
         try {
-            return new SageMakerStandIn();
+            return new SageMakerStandIn(region, account);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -289,6 +304,7 @@ public final class SageMakerStandIn implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         String operation = null;
         JsonNode body = null;
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
         try {
             byte[] bytes;
             try (InputStream in = exchange.getRequestBody()) {
@@ -299,7 +315,7 @@ public final class SageMakerStandIn implements AutoCloseable {
                 throw new ServiceError(400, "UnknownOperationException", null);
             }
             operation = target.substring("SageMaker.".length());
-            checkSigned(exchange.getRequestHeaders().getFirst("Authorization"));
+            checkSigned(authorization);
             if (!model.hasOperation(operation)) {
                 throw new ServiceError(400, "UnknownOperationException", "SageMakerStandIn does not serve " + operation);
             }
@@ -328,12 +344,12 @@ public final class SageMakerStandIn implements AutoCloseable {
                     throw new ServiceError(500, "InternalFailure",
                             "SageMakerStandIn bug: its " + operation + " response is invalid: " + SageMakerApiModel.message(outErrors));
                 }
-                calls.add(new Call(operation, body));
+                calls.add(new Call(operation, body, accessKeyId(authorization), response.deepCopy()));
             }
             send(exchange, 200, null, response);
         } catch (ServiceError e) {
             synchronized (this) {
-                rejections.add(new Rejection(operation, body, e.status, e.code, e.getMessage()));
+                rejections.add(new Rejection(operation, body, e.status, e.code, e.getMessage(), authorization == null ? null : accessKeyId(authorization)));
             }
             ObjectNode error = json.createObjectNode().put("__type", e.code);
             if (e.getMessage() != null) {
@@ -343,7 +359,8 @@ public final class SageMakerStandIn implements AutoCloseable {
         } catch (RuntimeException e) {
             e.printStackTrace();
             synchronized (this) {
-                rejections.add(new Rejection(operation, body, 500, "InternalFailure", String.valueOf(e)));
+                rejections.add(new Rejection(operation, body, 500, "InternalFailure", String.valueOf(e), authorization == null ? null
+                        : accessKeyId(authorization)));
             }
             send(exchange, 500, "InternalFailure", json.createObjectNode().put("__type", "InternalFailure").put("message", String.valueOf(e)));
         } finally {
@@ -351,7 +368,13 @@ public final class SageMakerStandIn implements AutoCloseable {
         }
     }
 
-    private static void checkSigned(String authorization) {
+    /** The access key id of a SigV4 Authorization header ({@code Credential=<key>/<date>/<region>/<service>/aws4_request}). */
+    static String accessKeyId(String authorization) {
+        int i = authorization.indexOf("Credential=");
+        return i < 0 ? null : authorization.substring(i + "Credential=".length()).split("/", 2)[0];
+    }
+
+    private void checkSigned(String authorization) {
         if (authorization == null || authorization.isBlank()) {
             throw new ServiceError(400, "MissingAuthenticationTokenException", "Missing Authentication Token");
         }
@@ -360,6 +383,10 @@ public final class SageMakerStandIn implements AutoCloseable {
         }
         if (!authorization.contains("/sagemaker/aws4_request")) {
             throw new ServiceError(403, "InvalidSignatureException", "Credential should be scoped to correct service: 'sagemaker'.");
+        }
+        if (!authorization.contains("/" + region + "/sagemaker/aws4_request")) {
+            throw new ServiceError(403, "InvalidSignatureException", "Credential should be scoped to a valid region, not the one given: expected '"
+                    + region + "'.");
         }
     }
 
@@ -979,8 +1006,8 @@ public final class SageMakerStandIn implements AutoCloseable {
         return nameOrArn.startsWith("arn:") ? nameOrArn.substring(nameOrArn.lastIndexOf('/') + 1) : nameOrArn;
     }
 
-    /** The service's ARN for a resource (it lower-cases the name). */
-    static String arn(String resourceType, String name) {
-        return "arn:aws:sagemaker:" + REGION + ":" + ACCOUNT + ":" + resourceType + "/" + name.toLowerCase(Locale.ROOT);
+    /** The service's ARN for a resource in this stand-in's region and account (it lower-cases the name). */
+    String arn(String resourceType, String name) {
+        return "arn:aws:sagemaker:" + region + ":" + account + ":" + resourceType + "/" + name.toLowerCase(Locale.ROOT);
     }
 }
