@@ -64,6 +64,7 @@ test: python-yaml
 	@rm -rf target/dags-tests.log jobs/*/target/surefire-reports jobs/*/target/failsafe-reports; rc=0; \
 	engine=$$(images/engine.sh start) || echo "make test: no container engine started (ImagesIT says why)"; \
 	trap '[ "$$engine" != started ] || images/engine.sh stop' EXIT; \
+	if [ -n "$$engine" ]; then export MLOPS_REQUIRE_ENGINE=1; fi; \
 	$(MVN) -fae verify || rc=$$?; \
 	$(MAKE) --no-print-directory dags-test || { [ $$rc -ne 0 ] || rc=1; }; \
 	$(DAGS_PYTHON) .ci/test_summary.py $(CURDIR); exit $$rc

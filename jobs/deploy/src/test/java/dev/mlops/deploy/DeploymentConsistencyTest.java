@@ -93,6 +93,12 @@ class DeploymentConsistencyTest {
     }
 
     private static JsonNode renderTerraform(String env) {
+        Map<String, Map<String, Boolean>> specs;
+        try {
+            specs = TerraformTest.specs(REPO.resolve("dags/models"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         List<String> models = new ArrayList<>(specs.keySet());
         List<String> online = new ArrayList<>();
         specs.forEach((m, groups) -> groups.forEach((g, on) -> {
