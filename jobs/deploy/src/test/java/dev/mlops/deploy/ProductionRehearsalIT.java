@@ -92,7 +92,6 @@ class ProductionRehearsalIT {
     static PodRunner pods;
     static LocalExecutor executor;
     static String keyArn;
-    static final List<DagRun> RUNS = new ArrayList<>();
     static final StringBuilder PROGRESS = new StringBuilder();
 
     @BeforeAll
@@ -197,6 +196,9 @@ class ProductionRehearsalIT {
 
     @AfterAll
     static void tearDown() {
+        if (pods != null) {
+            report();
+        }
         for (AutoCloseable c : new AutoCloseable[] {sagemaker, kms, dynamodbLog, dynamodb, s3}) {
             try {
                 if (c != null) {
@@ -227,14 +229,12 @@ class ProductionRehearsalIT {
         // the first day: no production version yet (transform exits 100), too little history for quality to order the
         // first training (100): the team trains the first version by hand, on SageMaker (the retrain DAG's params)
         DagRun first = executor.run(plans.get(MODEL + "_daily"), FIRST_DAY, FIRST_DAY, Map.of()).get(0);
-        RUNS.add(first);
         Map<String, TaskRun> tasks = byId(first.tasks());
         assertThat(first.failed()).as("the first daily run: %s", PROGRESS).isFalse();
         assertThat(tasks.get("transform").state()).as("no production version yet: transform exits 100, skipped").isEqualTo(State.SKIPPED);
         assertThat(tasks.get("shadow").state()).isEqualTo(State.SKIPPED);
         assertThat(tasks.get("audit_anchor").state()).as("audit_anchor runs whatever promote and quality did").isEqualTo(State.SUCCESS);
         DagRun retrain = executor.run(plans.get(MODEL + "_retrain"), FIRST_DAY, FIRST_DAY, Map.of("backend", "sagemaker")).get(0);
-        RUNS.add(retrain);
         assertThat(byId(retrain.tasks()).get("train").state()).as("train --backend sagemaker: %s", PROGRESS).isEqualTo(State.SUCCESS);
         // a first version within the deploy thresholds goes to production as train registers it; promote then has no
         // candidate (100): both are a successful retrain
@@ -242,7 +242,6 @@ class ProductionRehearsalIT {
 
         // the next day: production scores, quality judges it and decides; the branch follows quality's XCom
         DagRun second = executor.run(plans.get(MODEL + "_daily"), LAST_DAY, LAST_DAY, Map.of()).get(0);
-        RUNS.add(second);
         tasks = byId(second.tasks());
         assertThat(second.failed()).as("the second daily run: %s", PROGRESS).isFalse();
         assertThat(tasks.get("transform").state()).isEqualTo(State.SUCCESS);
@@ -266,10 +265,9 @@ class ProductionRehearsalIT {
         assertThat(scored.exitCode()).as("transform --backend sagemaker: %s%s", scored.out(), scored.err()).isZero();
         assertThat(sagemaker.calls("CreateTrainingJob")).isNotEmpty();
         assertThat(sagemaker.calls("CreateTransformJob")).isNotEmpty();
-        assertThat(sagemaker.rejections()).as("SageMaker requests refused other than a look-up before a create (not found)")
+        assertThat(sagemaker.rejections()).as("SageMaker requests refused, other than a look-up before a create (not found)")
                 .allMatch(r -> r.operation().startsWith("Describe") && r.errorCode().equals("ValidationException")
                         && (r.message().contains("not found") || r.message().contains("does not exist") || r.message().contains("Could not find")));
-        report();
     }
 
     @Test
@@ -278,7 +276,7 @@ class ProductionRehearsalIT {
         RecordedCalls recorded = new RecordedCalls(rendered, "mlops-")
                 .s3(s3.requestLog())
                 .dynamodb(dynamodbLog.requests())
-                .kms(kmsRequests(), keyArn, rendered.path("key_policy").asText())
+                .kms(kms.requests(), keyArn, rendered.path("key_policy").asText())
                 .sagemaker(sagemaker.calls(), sagemaker.rejections());
         assertThat(recorded.unmapped()).as("requests with no known IAM action").isEmpty();
         List<Call> calls = recorded.calls();
@@ -373,10 +371,6 @@ class ProductionRehearsalIT {
     }
 
     static final com.fasterxml.jackson.databind.ObjectMapper JSON_READER = new com.fasterxml.jackson.databind.ObjectMapper();
-
-    static List<AwsJsonRecorder.Request> kmsRequests() {
-        return kms.requests();
-    }
 
     static Map<String, TaskRun> byId(List<TaskRun> tasks) {
         return tasks.stream().collect(Collectors.toMap(TaskRun::taskId, t -> t, (a, b) -> b, LinkedHashMap::new));
