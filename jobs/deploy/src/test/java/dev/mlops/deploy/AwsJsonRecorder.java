@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.mlops.core.testing.SageMakerStandIn;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -98,7 +99,7 @@ final class AwsJsonRecorder implements AutoCloseable {
             String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
             String operation = target == null ? "(no X-Amz-Target)" : target.substring(target.indexOf('.') + 1);
             JsonNode json = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
-            Request request = new Request(operation, json, accessKeyId(exchange.getRequestHeaders().getFirst("Authorization")));
+            Request request = new Request(operation, json, SageMakerStandIn.accessKeyId(exchange.getRequestHeaders().getFirst("Authorization")));
             synchronized (this) {
                 requests.add(request);
             }
@@ -135,15 +136,6 @@ final class AwsJsonRecorder implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** The access key id of a SigV4 Authorization header ({@code Credential=<key>/<date>/<region>/<service>/aws4_request}); null if unsigned. */
-    static String accessKeyId(String authorization) {
-        if (authorization == null) {
-            return null;
-        }
-        int i = authorization.indexOf("Credential=");
-        return i < 0 ? null : authorization.substring(i + "Credential=".length()).split("/", 2)[0];
     }
 
     /** A KMS stand-in that answers DescribeKey for {@code aliasArn} (or its alias name, or the key) with {@code keyArn}. */

@@ -257,11 +257,10 @@ class ProductionRehearsalIT {
         // the day scored again with SageMaker batch transform (an operator's re-run of the task with --backend sagemaker)
         Plan daily = plans.get(MODEL + "_daily");
         Plan.Task transform = daily.task("transform").orElseThrow();
-        List<String> args = new ArrayList<>(transform.arguments().stream()
-                .map(a -> Templates.render(a, new Templates.Context(LAST_DAY.toString(), "manual__transform", Map.of()))).toList());
+        Templates.Context byHand = new Templates.Context(LAST_DAY.toString(), "manual__transform", Map.of());
+        List<String> args = new ArrayList<>(transform.arguments().stream().map(a -> Templates.render(a, byHand)).toList());
         args.addAll(List.of("--backend", "sagemaker"));
-        JobRunner.JobRun scored = pods.run(daily, transform, args, new Templates.Context(LAST_DAY.toString(), "manual__transform", Map.of()),
-                work.resolve("task-logs/manual/transform.log"));
+        JobRunner.JobRun scored = pods.run(daily, transform, args, byHand, work.resolve("task-logs/manual/transform.log"));
         assertThat(scored.exitCode()).as("transform --backend sagemaker: %s%s", scored.out(), scored.err()).isZero();
         assertThat(sagemaker.calls("CreateTrainingJob")).isNotEmpty();
         assertThat(sagemaker.calls("CreateTransformJob")).isNotEmpty();
@@ -334,7 +333,7 @@ class ProductionRehearsalIT {
                         if (where.size() != t.partitions().size()) {
                             continue; // not a partition of this table (e.g. a backup folder)
                         }
-                        long expected = JSON_READER.readTree(manifest.toFile()).path("rows").asLong();
+                        long expected = DeploymentConsistencyTest.JSON.readTree(manifest.toFile()).path("rows").asLong();
                         List<Map<String, Object>> got = athena.query("SELECT count(*) AS n FROM ${database}.\"" + t.name() + "\" WHERE "
                                 + String.join(" AND ", where));
                         assertThat(((Number) got.get(0).get("n")).longValue()).as("%s %s: the rows its manifest counts", t.name(), where)
@@ -369,8 +368,6 @@ class ProductionRehearsalIT {
         }
         return root;
     }
-
-    static final com.fasterxml.jackson.databind.ObjectMapper JSON_READER = new com.fasterxml.jackson.databind.ObjectMapper();
 
     static Map<String, TaskRun> byId(List<TaskRun> tasks) {
         return tasks.stream().collect(Collectors.toMap(TaskRun::taskId, t -> t, (a, b) -> b, LinkedHashMap::new));

@@ -92,7 +92,7 @@ final class RecordedCalls {
             if (f.length < 8) {
                 continue;
             }
-            String job = job(AwsJsonRecorder.accessKeyId(dash(f[4])));
+            String job = job(SageMakerStandIn.accessKeyId(dash(f[4])));
             if (job != null) {
                 s3(job, f[0], f[1], dash(f[2]), dash(f[5]), dash(f[7]), line);
             }

@@ -153,7 +153,9 @@ public final class LocalExecutor {
         for (Plan.Task t : prefix) {
             List<String> args = List.of("--model", plan.model(), "--from", from.toString(), "--to", to.toString());
             Instant started = Instant.now();
-            Invocation inv = invokeWithRetries(t, args, logs.resolve(plan.dagId()).resolve(from + "_" + to).resolve(t.taskId() + ".log"));
+            JobRunner.JobRun run = runWithRetries(plan, t, args, new Templates.Context(to.toString(), "local__" + from + "_" + to, Map.of()),
+                    logs.resolve(plan.dagId()).resolve(from + "_" + to).resolve(t.taskId() + ".log"));
+            Invocation inv = new Invocation(run.exitCode(), run.out(), run.err(), run.took());
             say("  %-10s %s..%s  %-15s %6.1fs  %s", t.taskId(), from, to, state(t, inv.exitCode()).label, inv.took().toMillis() / 1000.0,
                     headline(inv));
             for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
@@ -292,17 +294,6 @@ public final class LocalExecutor {
         Invocation inv = invoke(t.job(), args, log);
         Map<String, Object> result = inv.exitCode() == 0 ? result(t.job(), plan.model(), dateOf(args, LocalDate.parse(ctx.ds())), started) : Map.of();
         return new JobRunner.JobRun(inv.exitCode(), inv.out(), inv.err(), inv.took(), result);
-    }
-
-    private Invocation invokeWithRetries(Plan.Task t, List<String> args, Path log) {
-        int retries = t.retries() == null ? 0 : t.retries();
-        Invocation inv = invoke(t.job(), args, log);
-        for (int attempt = 1; attempt <= retries && inv.exitCode() == ExitCode.FAILED.code(); attempt++) {
-            say("  %s: exit 1 (retryable): retry %d of %d", t.taskId(), attempt, retries);
-            Invocation again = invoke(t.job(), args, log);
-            inv = new Invocation(again.exitCode(), again.out(), again.err(), inv.took().plus(again.took()));
-        }
-        return inv;
     }
 
     /** The job's own command, in process, on this process's platform. */

@@ -349,7 +349,7 @@ public final class SageMakerStandIn implements AutoCloseable {
             send(exchange, 200, null, response);
         } catch (ServiceError e) {
             synchronized (this) {
-                rejections.add(new Rejection(operation, body, e.status, e.code, e.getMessage(), authorization == null ? null : accessKeyId(authorization)));
+                rejections.add(new Rejection(operation, body, e.status, e.code, e.getMessage(), accessKeyId(authorization)));
             }
             ObjectNode error = json.createObjectNode().put("__type", e.code);
             if (e.getMessage() != null) {
@@ -359,8 +359,7 @@ public final class SageMakerStandIn implements AutoCloseable {
         } catch (RuntimeException e) {
             e.printStackTrace();
             synchronized (this) {
-                rejections.add(new Rejection(operation, body, 500, "InternalFailure", String.valueOf(e), authorization == null ? null
-                        : accessKeyId(authorization)));
+                rejections.add(new Rejection(operation, body, 500, "InternalFailure", String.valueOf(e), accessKeyId(authorization)));
             }
             send(exchange, 500, "InternalFailure", json.createObjectNode().put("__type", "InternalFailure").put("message", String.valueOf(e)));
         } finally {
@@ -368,8 +367,14 @@ public final class SageMakerStandIn implements AutoCloseable {
         }
     }
 
-    /** The access key id of a SigV4 Authorization header ({@code Credential=<key>/<date>/<region>/<service>/aws4_request}). */
-    static String accessKeyId(String authorization) {
+    /**
+     * The access key id of a SigV4 Authorization header ({@code Credential=<key>/<date>/<region>/<service>/aws4_request});
+     * null when the request is not signed.
+     */
+    public static String accessKeyId(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
         int i = authorization.indexOf("Credential=");
         return i < 0 ? null : authorization.substring(i + "Credential=".length()).split("/", 2)[0];
     }
